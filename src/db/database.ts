@@ -1,0 +1,103 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+
+/** A Postgres connection pool plus whatever owns the server behind it. */
+export interface Database {
+  readonly pool: pg.Pool;
+  readonly kind: "embedded" | "postgres";
+  /** Where the data lives, safe to log (no password). */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+export type Queryable = Pick<pg.Pool, "query"> | pg.PoolClient;
+
+export interface DatabaseOptions {
+  /** A Postgres connection string. Without one, an embedded PGlite database is started. */
+  url?: string;
+  poolSize?: number;
+  /** Directory for the embedded database; omitted means in memory (tests). */
+  dataDir?: string;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url
+    ? openPostgres(options.url, options.poolSize ?? 10)
+    : openEmbedded(options.dataDir);
+}
+
+function openPostgres(url: string, poolSize: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client that loses its server emits 'error'; without a listener that kills the process.
+  pool.on("error", () => undefined);
+  const parsed = new URL(url);
+  return {
+    pool,
+    kind: "postgres",
+    description: `postgres://${parsed.host}${parsed.pathname}`,
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * PGlite is Postgres compiled to WASM running in this process. It has a single session, so it is
+ * exposed to `pg` through pglite-socket with a pool of exactly one connection: a larger pool
+ * interleaves statements of different transactions on that one session.
+ */
+async function openEmbedded(dataDir: string | undefined): Promise<Database> {
+  let location = "memory://";
+  if (dataDir) {
+    location = path.resolve(dataDir, "pgdata");
+    await mkdir(location, { recursive: true });
+  }
+  const db = await PGlite.create(dataDir ? location : undefined);
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
+  await server.start();
+  const [host, port] = splitHostPort(server.getServerConn());
+  const pool = new pg.Pool({
+    host,
+    port,
+    user: "postgres",
+    database: "postgres",
+    max: 1,
+    idleTimeoutMillis: 0,
+  });
+  pool.on("error", () => undefined);
+  return {
+    pool,
+    kind: "embedded",
+    description: `pglite ${location}`,
+    async close() {
+      await pool.end();
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+function splitHostPort(conn: string): [string, number] {
+  const index = conn.lastIndexOf(":");
+  return [conn.slice(0, index), Number(conn.slice(index + 1))];
+}
+
+/** Runs `work` in a transaction on one client; rolls back on any error. */
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

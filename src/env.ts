@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/**
+ * The only module that reads `process.env`. Entry points call `readEnv()` once and pass the
+ * parsed values down; nothing else looks at the environment.
+ */
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const unitInterval = z.coerce.number().min(0).max(1);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  /** Postgres connection string; when absent the embedded PGlite database under DATA_DIR is used. */
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default("./.data"),
+  /** Load the bundled sample knowledge base when the database has no documents yet. */
+  SEED_SAMPLE_KB: booleanFlag.default(true),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+
+  MODEL_PROVIDER: z.enum(["offline", "bedrock"]).default("offline"),
+  BEDROCK_REGION: z.string().min(1).optional(),
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
+  BEDROCK_MODEL_ID: z.string().min(1).default("anthropic.claude-3-5-haiku-20241022-v1:0"),
+  BEDROCK_JUDGE_MODEL_ID: z.string().min(1).optional(),
+  /** Override the Bedrock runtime endpoint (a VPC endpoint, or a local stand-in in tests). */
+  BEDROCK_ENDPOINT_URL: z.string().url().optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  AWS_PROFILE: z.string().min(1).optional(),
+
+  RETRIEVAL_THRESHOLD: unitInterval.default(0.5),
+  JUDGE_THRESHOLD: unitInterval.default(0.6),
+  RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(50).default(4),
+  REVISION_LIMIT: z.coerce.number().int().min(0).max(10).default(2),
+  AUDIT_SAMPLE_RATE: unitInterval.default(0),
+  /** JSON file with the guard's policy rules; the built-in policy is used when absent. */
+  POLICY_FILE: z.string().min(1).optional(),
+
+  /** Run workers inside the API process (the single-process default). */
+  WORKERS_IN_PROCESS: booleanFlag.default(true),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  RUN_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
+  RUN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+
+  /** Tests only: a real Postgres server to run the storage tests against as well. */
+  TEST_DATABASE_URL: z.string().url().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Treat empty strings as unset so `FOO= npm start` behaves like not setting FOO.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+export function readEnv(): Env {
+  return parseEnv(process.env);
+}

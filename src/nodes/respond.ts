@@ -1,0 +1,33 @@
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { ensureConfiguration } from "../graph/configuration.js";
+import { latestDecision, type State, type Update } from "../graph/state.js";
+
+/** Settles the final answer and where it came from. */
+export function respond(state: State, config: LangGraphRunnableConfig): Update {
+  const cfg = ensureConfiguration(config);
+  if (state.riskTier === "blocked") {
+    const rules = state.policyMatches.filter((m) => m.tier === "blocked").map((m) => m.rule);
+    return {
+      answer: cfg.policy.refusal,
+      provenance: "fallback",
+      fallbackReason: `refused by policy (${rules.join(", ")})`,
+    };
+  }
+  const last = latestDecision(state);
+  if (last?.type === "reject") {
+    const why = last.reasons.length ? `: ${last.reasons.join("; ")}` : "";
+    return {
+      answer: cfg.fallbackAnswer,
+      provenance: "fallback",
+      fallbackReason: `rejected at ${last.stage} review${why}`,
+    };
+  }
+  if (last?.type === "respond") return { answer: last.answer, provenance: "human" };
+  if (last?.stage === "answer" && last.type === "edit" && last.answer) {
+    return { answer: last.answer, provenance: "edited" };
+  }
+  if (!state.draft) throw new Error("respond reached without a draft or a human answer");
+  // A retrieval-stage approval vouches for the evidence, not the answer: that stays "auto".
+  const approved = last?.stage === "answer" && last.type === "approve";
+  return { answer: state.draft.text, provenance: approved ? "approved" : "auto" };
+}

@@ -1,0 +1,22 @@
+import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { ensureConfiguration } from "../graph/configuration.js";
+import { parseResumeValue } from "../graph/decision.js";
+import { assertDecisionAllowed } from "../graph/decision-rules.js";
+import { answerReasons, buildReviewCard, toHumanInterrupt } from "../graph/review-card.js";
+import type { State, Update } from "../graph/state.js";
+
+/**
+ * Answer review: a human signs off the draft before it reaches the user. Nothing with a side
+ * effect happens before interrupt(): this node re-runs from the top when it resumes.
+ */
+export function reviewAnswer(state: State, config: LangGraphRunnableConfig): Update {
+  const cfg = ensureConfiguration(config);
+  const card = buildReviewCard("answer", state, cfg, answerReasons(state, cfg));
+  const decision = parseResumeValue(interrupt(toHumanInterrupt(card)));
+  assertDecisionAllowed(decision, card);
+  const recorded = { ...decision, stage: "answer" as const };
+  if (decision.type === "revise") {
+    return { decisions: [recorded], revisionCount: state.revisionCount + 1 };
+  }
+  return { decisions: [recorded] };
+}
