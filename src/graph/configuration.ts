@@ -32,12 +32,13 @@ export const DEFAULT_SETTINGS: GraphSettings = {
 };
 
 /** Live dependencies of a run, passed as LangGraph runtime context (never checkpointed). */
-export interface GraphContext {
+// A type alias, not an interface: LangGraph's context option wants an index-signature type.
+export type GraphContext = {
   providers: Providers;
   policy: Policy;
   /** Defaults for this deployment (from the environment); `configurable` overrides them. */
   settings?: Partial<GraphSettings>;
-}
+};
 
 export interface Configuration extends GraphSettings {
   providers: Providers;

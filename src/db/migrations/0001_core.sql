@@ -35,6 +35,8 @@ CREATE TABLE threads (
   answer_provider text,
   citations jsonb,
   error text,
+  -- A client's Idempotency-Key: retrying the same POST /threads returns the same thread.
+  idempotency_key text UNIQUE,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   completed_at timestamptz

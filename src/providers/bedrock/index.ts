@@ -1,4 +1,7 @@
-import { BedrockRuntimeClient, type BedrockRuntimeClientConfig } from "@aws-sdk/client-bedrock-runtime";
+import {
+  BedrockRuntimeClient,
+  type BedrockRuntimeClientConfig,
+} from "@aws-sdk/client-bedrock-runtime";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { ChatBedrockConverse } from "@langchain/aws";
 
@@ -10,8 +13,8 @@ export { BedrockGenerator } from "./generator.js";
 export { BedrockJudge } from "./judge.js";
 
 /**
- * Everything the Bedrock provider needs, as parsed by src/env.ts (this module never reads
- * process.env): BEDROCK_REGION or AWS_DEFAULT_REGION, BEDROCK_MODEL_ID, BEDROCK_JUDGE_MODEL_ID,
+ * Everything the Bedrock provider needs, as parsed by src/env.ts (this module never looks at
+ * the environment itself): BEDROCK_REGION or AWS_DEFAULT_REGION, BEDROCK_MODEL_ID, BEDROCK_JUDGE_MODEL_ID,
  * BEDROCK_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE.
  */
 export interface BedrockSettings {
@@ -32,10 +35,11 @@ export interface BedrockSettings {
 export interface BedrockTuning {
   /** How long start-up waits for the default credential chain. Default 3000 ms. */
   credentialTimeoutMs?: number;
-  /** Limit for one Converse request (connect + response). Default 60000 ms. */
+  /**
+   * How long one Converse request may go without any sign of life (connecting, waiting for the
+   * reply) before it fails with a TimeoutError. Default 60000 ms.
+   */
   requestTimeoutMs?: number;
-  /** Limit for opening the connection. Default 3000 ms. */
-  connectionTimeoutMs?: number;
   /** Retries of throttled or failed (5xx, network) requests after the first attempt. Default 2. */
   maxRetries?: number;
   /** Upper bound on tokens per reply. Default 1024. */
@@ -52,7 +56,6 @@ type Credentials = NonNullable<BedrockRuntimeClientConfig["credentials"]>;
 const DEFAULTS = {
   credentialTimeoutMs: 3_000,
   requestTimeoutMs: 60_000,
-  connectionTimeoutMs: 3_000,
   maxRetries: 2,
   maxTokens: 1_024,
 } satisfies Required<BedrockTuning>;
@@ -122,9 +125,12 @@ async function resolveCredentials(
   } catch (error) {
     if (error instanceof ProviderConfigError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ProviderConfigError(`${NO_CREDENTIALS}; the default AWS credential chain${where} failed: ${reason}`, {
-      cause: error,
-    });
+    throw new ProviderConfigError(
+      `${NO_CREDENTIALS}; the default AWS credential chain${where} failed: ${reason}`,
+      {
+        cause: error,
+      },
+    );
   }
   return provider;
 }
@@ -137,7 +143,9 @@ function parseEndpoint(endpointUrl: string): string {
     throw new ProviderConfigError(`BEDROCK_ENDPOINT_URL is not a valid URL: ${endpointUrl}`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ProviderConfigError(`BEDROCK_ENDPOINT_URL must be an http(s) URL, got ${endpointUrl}`);
+    throw new ProviderConfigError(
+      `BEDROCK_ENDPOINT_URL must be an http(s) URL, got ${endpointUrl}`,
+    );
   }
   return url.toString().replace(/\/$/, "");
 }
@@ -173,10 +181,12 @@ export async function createBedrockModels(
     credentials,
     ...(endpoint ? { endpoint } : {}),
     maxAttempts: opts.maxRetries + 1,
+    // Options for the SDK's default handler for this client, NodeHttp2Handler: a new HTTP/2
+    // session per request (the SDK's own default), and a stream that stays silent for
+    // requestTimeoutMs (no connection, no reply) fails with a TimeoutError.
     requestHandler: {
-      connectionTimeout: opts.connectionTimeoutMs,
       requestTimeout: opts.requestTimeoutMs,
-      throwOnRequestTimeout: true,
+      disableConcurrentStreams: true,
     },
   });
 

@@ -61,7 +61,10 @@ export function citationFlags(input: JudgeInput): JudgeFlag[] {
   const text = draft.text.trim();
   if (!text) flags.push("no_answer");
   const outOfRange = (n: number) => n < 1 || n > evidence.length;
-  if (citationMarkers(draft.text).some(outOfRange) || draft.citations.some((c) => outOfRange(c.marker))) {
+  if (
+    citationMarkers(draft.text).some(outOfRange) ||
+    draft.citations.some((c) => outOfRange(c.marker))
+  ) {
     flags.push("unknown_citation");
   }
   if (text && draft.citations.length === 0) flags.push("missing_citations");
@@ -92,7 +95,9 @@ export class BedrockJudge implements Judge {
       const problems = parsed.error.issues
         .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
         .join("; ");
-      throw new Error(`${this.provider} returned an invalid ${JUDGE_TOOL_NAME} result: ${problems}`);
+      throw new Error(
+        `${this.provider} returned an invalid ${JUDGE_TOOL_NAME} result: ${problems}`,
+      );
     }
     const grade = parsed.data;
     const flags = [...new Set<JudgeFlag>([...grade.flags, ...citationFlags(input)])].sort(

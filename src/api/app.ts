@@ -1,0 +1,109 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type pg from "pg";
+import type { Logger } from "../logger.js";
+import type { RunSignals } from "../runs/thread-events.js";
+import { ServiceError } from "../services/errors.js";
+import type { ReviewServiceDeps } from "../services/reviews.js";
+import type { ThreadServiceDeps } from "../services/threads.js";
+import { ApiError, isDatabaseUnavailable, type ErrorBody } from "./errors.js";
+import { openApiDocument } from "./openapi.js";
+import { documentRoutes } from "./routes/documents.js";
+import { healthRoutes } from "./routes/health.js";
+import { reviewRoutes } from "./routes/reviews.js";
+import { threadRoutes } from "./routes/threads.js";
+
+export interface Services {
+  threads: ThreadServiceDeps;
+  reviews: ReviewServiceDeps;
+}
+
+export type ApiEnv = {
+  Variables: { services: Services; actor: string; requestId: string };
+};
+
+export interface AppDeps {
+  pool: pg.Pool;
+  signals: RunSignals;
+  logger: Logger;
+  maxAttempts: number;
+  maxBodyBytes: number;
+}
+
+function errorJson(code: string, message: string, details?: unknown): ErrorBody {
+  return { error: { code, message, ...(details !== undefined ? { details } : {}) } };
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: "bad_request",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+/** The HTTP API. Routes only validate and convert; services hold the logic. */
+export function createApp(deps: AppDeps): Hono<ApiEnv> {
+  const services: Services = {
+    threads: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts },
+    reviews: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts },
+  };
+  const app = new Hono<ApiEnv>();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    c.set("services", services);
+    // Until API keys exist (the review-workflow issue), every caller is the same anonymous actor.
+    c.set("actor", "anonymous");
+    await next();
+    deps.logger.info(
+      {
+        request_id: c.var.requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
+      "request",
+    );
+  });
+  app.use(
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: (c) =>
+        c.json(errorJson("payload_too_large", `the request body is over ${deps.maxBodyBytes} bytes`), 413),
+    }),
+  );
+
+  app.get("/", (c) =>
+    c.json({ name: "signoff", openapi: "/openapi.json", endpoints: ["/threads", "/reviews", "/documents"] }),
+  );
+  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  app.route("/", healthRoutes());
+  app.route("/threads", threadRoutes());
+  app.route("/reviews", reviewRoutes());
+  app.route("/documents", documentRoutes());
+
+  app.notFound((c) => c.json(errorJson("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return c.json(error.body(), error.status);
+    if (error instanceof ServiceError) {
+      return c.json(errorJson(error.code, error.message, error.details), error.status);
+    }
+    if (error instanceof HTTPException) {
+      const status = error.status as ContentfulStatusCode;
+      return c.json(errorJson(STATUS_CODES[status] ?? "http_error", error.message || "request failed"), status);
+    }
+    if (isDatabaseUnavailable(error)) {
+      deps.logger.error({ err: error, request_id: c.var.requestId }, "database unavailable");
+      return c.json(errorJson("database_unavailable", "the database cannot be reached; try again shortly"), 503);
+    }
+    deps.logger.error({ err: error, request_id: c.var.requestId }, "unhandled error");
+    return c.json(errorJson("internal_error", `unexpected error (request ${c.var.requestId})`), 500);
+  });
+  return app;
+}

@@ -1,0 +1,36 @@
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** The one error shape of the API: `{error: {code, message, details?}}`. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export class ApiError extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(status, { message });
+  }
+
+  body(): ErrorBody {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details !== undefined ? { details: this.details } : {}) },
+    };
+  }
+}
+
+/** node-postgres errors that mean the database cannot be reached (503, not 500). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const err = error as { code?: string; message?: string } | undefined;
+  if (!err) return false;
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P03", "08006", "08001", "08003"].includes(err.code ?? "")) {
+    return true;
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(
+    err.message ?? "",
+  );
+}

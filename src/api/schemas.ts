@@ -1,0 +1,170 @@
+import { z } from "zod";
+import { decisionSchema, decisionTypes, reviewStages } from "../graph/decision.js";
+import { provenances } from "../graph/state.js";
+import { threadStatuses } from "../repositories/threads.js";
+import { reviewStatuses } from "../repositories/reviews.js";
+import { feedbackReasons } from "../services/feedback.js";
+
+/** Request and response schemas: they validate requests and are the OpenAPI document. */
+
+const waitSeconds = z.coerce.number().min(0).max(60).optional();
+
+export const createThreadBody = z
+  .object({
+    question: z.string().trim().min(1).max(4000),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export const waitQuery = z.object({ wait: waitSeconds }).strict();
+
+export const listReviewsQuery = z
+  .object({
+    status: z.enum(reviewStatuses).optional(),
+    stage: z.enum(reviewStages).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+
+export { decisionSchema as decisionBody };
+
+export const feedbackBody = z
+  .object({
+    rating: z.number().int().min(1).max(5),
+    reasons: z.array(z.enum(feedbackReasons)).max(12).default([]),
+    comment: z.string().trim().max(5000).optional(),
+    correction: z.string().trim().min(1).max(20_000).optional(),
+  })
+  .strict();
+
+export const createDocumentBody = z
+  .object({
+    title: z.string().trim().min(1).max(500),
+    text: z.string().trim().min(1).max(500_000),
+    source: z.string().trim().max(2000).optional(),
+    domain: z.string().trim().max(100).optional(),
+  })
+  .strict();
+
+// Responses (documented in the OpenAPI document; tests check real responses against them).
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const errorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+const citation = z.object({ marker: z.number().int(), chunk_id: z.uuid(), title: z.string() });
+
+export const threadResponse = z.object({
+  thread_id: z.uuid(),
+  status: z.enum(threadStatuses),
+  question: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  risk_tier: z.string().nullable(),
+  answer: z.string().nullable(),
+  provenance: z.enum(provenances).nullable(),
+  answer_provider: z.string().nullable(),
+  citations: z.array(citation).nullable(),
+  error: z.string().nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  completed_at: timestamp.nullable(),
+  reviews: z.array(
+    z.object({
+      review_id: z.uuid(),
+      stage: z.enum(reviewStages),
+      status: z.enum(reviewStatuses),
+      decision_type: z.enum(decisionTypes).nullable(),
+      created_at: timestamp,
+      decided_at: timestamp.nullable(),
+    }),
+  ),
+});
+
+const reviewListItem = z.object({
+  review_id: z.uuid(),
+  thread_id: z.uuid(),
+  stage: z.enum(reviewStages),
+  status: z.enum(reviewStatuses),
+  priority: z.number().int(),
+  risk_tier: z.string(),
+  reason: z.string(),
+  question: z.string(),
+  created_at: timestamp,
+  decided_at: timestamp.nullable(),
+  decision_type: z.enum(decisionTypes).nullable(),
+});
+
+export const reviewListResponse = z.object({
+  items: z.array(reviewListItem),
+  next_cursor: z.string().nullable(),
+});
+
+const passage = z.object({ chunk_id: z.uuid(), title: z.string(), text: z.string(), score: z.number() });
+
+export const reviewCardSchema = z.object({
+  stage: z.enum(reviewStages),
+  reason: z.string(),
+  reasons: z.array(z.string()),
+  question: z.string(),
+  risk_tier: z.string(),
+  policy: z.array(z.object({ rule: z.string(), description: z.string(), tier: z.string() })),
+  retrieval: z.object({ score: z.number(), threshold: z.number(), passages: z.array(passage) }),
+  draft: z.object({ text: z.string(), citations: z.array(citation), provider: z.string() }).nullable(),
+  judge: z
+    .object({
+      score: z.number(),
+      threshold: z.number(),
+      groundedness: z.number(),
+      coverage: z.number(),
+      flags: z.array(z.string()),
+      rationale: z.string(),
+    })
+    .nullable(),
+  audit_sample: z.boolean(),
+  revision: z.object({ count: z.number().int(), limit: z.number().int() }),
+  allowed_decisions: z.array(z.enum(decisionTypes)),
+});
+
+export const reviewResponse = reviewListItem.extend({
+  trigger: z.record(z.string(), z.unknown()),
+  card: reviewCardSchema,
+  interrupt: z.object({
+    action_request: z.object({ action: z.string(), args: z.record(z.string(), z.unknown()) }),
+    config: z.object({
+      allow_accept: z.boolean(),
+      allow_edit: z.boolean(),
+      allow_respond: z.boolean(),
+      allow_ignore: z.boolean(),
+    }),
+    description: z.string().optional(),
+  }),
+  decision: z.record(z.string(), z.unknown()).nullable(),
+  decided_by: z.string().nullable(),
+});
+
+export const decisionResponse = z.object({
+  review: reviewResponse,
+  thread: threadResponse,
+});
+
+export const feedbackResponse = z.object({
+  feedback_id: z.uuid(),
+  thread_id: z.uuid(),
+  created_at: timestamp,
+});
+
+export const documentResponse = z.object({
+  document_id: z.uuid(),
+  chunks: z.number().int(),
+  created: z.boolean(),
+});
+
+export const healthResponse = z.object({ status: z.literal("ok") });
+export const readinessResponse = z.object({
+  status: z.enum(["ready", "not_ready"]),
+  database: z.enum(["up", "down"]),
+  pending_migrations: z.array(z.string()),
+});

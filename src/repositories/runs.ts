@@ -1,0 +1,103 @@
+import type { Queryable } from "../db/database.js";
+
+export type RunKind = "start" | "resume";
+
+export interface RunRow {
+  run_id: string;
+  thread_id: string;
+  kind: RunKind;
+  review_id: string | null;
+  status: "queued" | "running" | "succeeded" | "failed";
+  attempts: number;
+  max_attempts: number;
+  worker_id: string | null;
+  lease_until: Date | null;
+  error: string | null;
+  created_at: Date;
+}
+
+export async function enqueueRun(
+  db: Queryable,
+  run: { thread_id: string; kind: RunKind; review_id?: string; max_attempts: number },
+): Promise<string> {
+  const { rows } = await db.query<{ run_id: string }>(
+    `INSERT INTO runs (thread_id, kind, review_id, max_attempts) VALUES ($1, $2, $3, $4) RETURNING run_id`,
+    [run.thread_id, run.kind, run.review_id ?? null, run.max_attempts],
+  );
+  return rows[0]!.run_id;
+}
+
+/**
+ * Leases the oldest runnable run: queued and due, or running with a lease that ran out (its
+ * worker died). Runs of one thread go one at a time, oldest first. The outer WHERE is checked
+ * again on the row's latest version, so two workers racing for one run cannot both win.
+ */
+export async function claimRun(
+  db: Queryable,
+  workerId: string,
+  leaseSeconds: number,
+): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>(
+    `UPDATE runs SET status = 'running', worker_id = $1, attempts = attempts + 1,
+       lease_until = now() + make_interval(secs => $2), started_at = coalesce(started_at, now())
+     WHERE run_id = (
+       SELECT r.run_id FROM runs r
+       WHERE ((r.status = 'queued' AND r.available_at <= now())
+              OR (r.status = 'running' AND r.lease_until < now()))
+         AND NOT EXISTS (
+           SELECT 1 FROM runs o
+           WHERE o.thread_id = r.thread_id AND o.status IN ('queued', 'running')
+             AND (o.created_at, o.run_id) < (r.created_at, r.run_id))
+       ORDER BY r.created_at, r.run_id
+       LIMIT 1
+       FOR UPDATE SKIP LOCKED)
+       AND (status = 'queued' OR lease_until < now())
+     RETURNING *`,
+    [workerId, leaseSeconds],
+  );
+  return rows[0];
+}
+
+/** Extends the lease while the worker still owns the run; false means it lost it. */
+export async function renewLease(
+  db: Queryable,
+  runId: string,
+  workerId: string,
+  leaseSeconds: number,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE runs SET lease_until = now() + make_interval(secs => $3)
+     WHERE run_id = $1 AND worker_id = $2 AND status = 'running'`,
+    [runId, workerId, leaseSeconds],
+  );
+  return rowCount === 1;
+}
+
+export async function finishRun(db: Queryable, runId: string, workerId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE runs SET status = 'succeeded', finished_at = now(), lease_until = NULL, error = NULL
+     WHERE run_id = $1 AND worker_id = $2 AND status = 'running'`,
+    [runId, workerId],
+  );
+  return rowCount === 1;
+}
+
+/** Puts a failed run back in the queue after `retryInSeconds`, or fails it for good (null). */
+export async function failRun(
+  db: Queryable,
+  runId: string,
+  workerId: string,
+  error: string,
+  retryInSeconds: number | null,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    retryInSeconds === null
+      ? `UPDATE runs SET status = 'failed', finished_at = now(), lease_until = NULL, error = $3
+         WHERE run_id = $1 AND worker_id = $2 AND status = 'running'`
+      : `UPDATE runs SET status = 'queued', lease_until = NULL, error = $3,
+           available_at = now() + make_interval(secs => $4)
+         WHERE run_id = $1 AND worker_id = $2 AND status = 'running'`,
+    retryInSeconds === null ? [runId, workerId, error] : [runId, workerId, error, retryInSeconds],
+  );
+  return rowCount === 1;
+}

@@ -1,0 +1,85 @@
+import type { Queryable } from "../db/database.js";
+import type { Citation } from "../providers/types.js";
+import type { Provenance } from "../graph/state.js";
+
+export const threadStatuses = ["queued", "running", "awaiting_review", "completed", "failed"] as const;
+export type ThreadStatus = (typeof threadStatuses)[number];
+
+export interface ThreadRow {
+  thread_id: string;
+  question: string;
+  metadata: Record<string, unknown>;
+  status: ThreadStatus;
+  risk_tier: string | null;
+  answer: string | null;
+  provenance: Provenance | null;
+  answer_provider: string | null;
+  citations: Citation[] | null;
+  error: string | null;
+  idempotency_key: string | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+}
+
+export async function insertThread(
+  db: Queryable,
+  thread: { thread_id: string; question: string; metadata: Record<string, unknown>; idempotency_key?: string },
+): Promise<ThreadRow | undefined> {
+  const { rows } = await db.query<ThreadRow>(
+    `INSERT INTO threads (thread_id, question, metadata, idempotency_key) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+    [thread.thread_id, thread.question, thread.metadata, thread.idempotency_key ?? null],
+  );
+  return rows[0];
+}
+
+export async function findThread(db: Queryable, threadId: string): Promise<ThreadRow | undefined> {
+  const { rows } = await db.query<ThreadRow>("SELECT * FROM threads WHERE thread_id = $1", [threadId]);
+  return rows[0];
+}
+
+export async function findThreadByIdempotencyKey(db: Queryable, key: string): Promise<ThreadRow | undefined> {
+  const { rows } = await db.query<ThreadRow>("SELECT * FROM threads WHERE idempotency_key = $1", [key]);
+  return rows[0];
+}
+
+export async function setThreadStatus(
+  db: Queryable,
+  threadId: string,
+  status: ThreadStatus,
+  extra: { risk_tier?: string | null; error?: string | null } = {},
+): Promise<void> {
+  await db.query(
+    `UPDATE threads SET status = $2, risk_tier = coalesce($3, risk_tier), error = $4, updated_at = now()
+     WHERE thread_id = $1`,
+    [threadId, status, extra.risk_tier ?? null, extra.error ?? null],
+  );
+}
+
+export async function completeThread(
+  db: Queryable,
+  threadId: string,
+  outcome: {
+    answer: string;
+    provenance: Provenance;
+    answer_provider: string;
+    citations: Citation[];
+    risk_tier: string | null;
+  },
+): Promise<void> {
+  await db.query(
+    `UPDATE threads SET status = 'completed', answer = $2, provenance = $3, answer_provider = $4,
+       citations = $5, risk_tier = coalesce($6, risk_tier), error = NULL, updated_at = now(),
+       completed_at = coalesce(completed_at, now())
+     WHERE thread_id = $1`,
+    [
+      threadId,
+      outcome.answer,
+      outcome.provenance,
+      outcome.answer_provider,
+      JSON.stringify(outcome.citations),
+      outcome.risk_tier,
+    ],
+  );
+}

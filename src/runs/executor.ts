@@ -1,0 +1,126 @@
+import { Command, type StateSnapshot } from "@langchain/langgraph";
+import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
+import type pg from "pg";
+import { withTransaction } from "../db/database.js";
+import type { GraphContext } from "../graph/configuration.js";
+import type { SignoffGraph } from "../graph/graph.js";
+import { triggerOf, type ReviewCard } from "../graph/review-card.js";
+import type { State } from "../graph/state.js";
+import { completeThread, findThread, setThreadStatus } from "../repositories/threads.js";
+import { appendReviewEvent, findReview, insertReviewOnce } from "../repositories/reviews.js";
+import { finishRun, type RunRow } from "../repositories/runs.js";
+import { reviewPriority } from "../services/priority.js";
+
+export interface ExecutorDeps {
+  pool: pg.Pool;
+  graph: SignoffGraph;
+  context: GraphContext;
+}
+
+export interface PendingInterrupt {
+  id: string;
+  value: HumanInterrupt;
+}
+
+export function pendingInterrupts(snapshot: StateSnapshot): PendingInterrupt[] {
+  return snapshot.tasks.flatMap((task) =>
+    (task.interrupts ?? []).map((i) => ({ id: String(i.id), value: i.value as HumanInterrupt })),
+  );
+}
+
+/** What the run was for; the executor decides from the checkpoint what is left to do. */
+export type RunOutcome = "awaiting_review" | "completed";
+
+/**
+ * Executes one leased run. It looks at the thread's last checkpoint first, so a run taken over
+ * from a dead worker continues where that worker stopped instead of starting again:
+ * - never started: invoke with the question;
+ * - stopped between nodes: invoke(null) continues from the checkpoint;
+ * - waiting on the interrupt this resume answers: resume that interrupt by id.
+ * Then it mirrors the checkpoint into the app's tables in one transaction.
+ */
+export async function executeRun(deps: ExecutorDeps, run: RunRow, signal?: AbortSignal): Promise<RunOutcome> {
+  const config = { configurable: { thread_id: run.thread_id }, context: deps.context, signal };
+  let snapshot = await deps.graph.getState(config);
+  const pending = pendingInterrupts(snapshot);
+  const stoppedMidway = snapshot.next.length > 0 && pending.length === 0;
+
+  if (run.kind === "start" && !snapshot.createdAt) {
+    const thread = await findThread(deps.pool, run.thread_id);
+    if (!thread) throw new Error(`thread ${run.thread_id} does not exist`);
+    await deps.graph.invoke({ question: thread.question, metadata: thread.metadata }, config);
+  } else if (run.kind === "resume") {
+    const review = run.review_id ? await findReview(deps.pool, run.review_id) : undefined;
+    if (!review?.decision) throw new Error(`resume run ${run.run_id} has no decided review`);
+    if (pending.some((i) => i.id === review.interrupt_id)) {
+      // Keyed by interrupt id: a plain resume value would go to every pending interrupt.
+      await deps.graph.invoke(new Command({ resume: { [review.interrupt_id]: review.decision } }), config);
+    } else if (stoppedMidway) {
+      await deps.graph.invoke(null, config);
+    }
+  } else if (stoppedMidway) {
+    await deps.graph.invoke(null, config);
+  }
+
+  snapshot = await deps.graph.getState(config);
+  return recordOutcome(deps, run, snapshot);
+}
+
+async function recordOutcome(deps: ExecutorDeps, run: RunRow, snapshot: StateSnapshot): Promise<RunOutcome> {
+  const state = snapshot.values as State;
+  const interrupts = pendingInterrupts(snapshot);
+  return withTransaction(deps.pool, async (tx) => {
+    let outcome: RunOutcome;
+    if (interrupts.length > 0) {
+      for (const { id, value } of interrupts) {
+        const card = value.action_request.args as unknown as ReviewCard;
+        const created = await insertReviewOnce(tx, {
+          thread_id: run.thread_id,
+          interrupt_id: id,
+          stage: card.stage,
+          priority: reviewPriority(card),
+          risk_tier: card.risk_tier,
+          reason: card.reason,
+          trigger: triggerOf(card),
+          interrupt: value,
+        });
+        if (created) {
+          await appendReviewEvent(tx, {
+            review_id: created.review_id,
+            type: "created",
+            actor: "system",
+            after: { status: created.status, stage: created.stage, reason: created.reason },
+          });
+        }
+      }
+      await setThreadStatus(tx, run.thread_id, "awaiting_review", { risk_tier: state.riskTier });
+      outcome = "awaiting_review";
+    } else if (snapshot.next.length === 0 && state.answer !== undefined && state.provenance) {
+      await completeThread(tx, run.thread_id, {
+        answer: state.answer,
+        provenance: state.provenance,
+        answer_provider: answerProvider(state),
+        citations: state.provenance === "auto" || state.provenance === "approved" ? (state.draft?.citations ?? []) : [],
+        risk_tier: state.riskTier ?? null,
+      });
+      outcome = "completed";
+    } else {
+      throw new Error(`run ${run.run_id} ended with the graph neither paused nor finished`);
+    }
+    await finishRun(tx, run.run_id, run.worker_id ?? "");
+    return outcome;
+  });
+}
+
+/** Who wrote the words the user gets. */
+function answerProvider(state: State): string {
+  switch (state.provenance) {
+    case "human":
+    case "edited":
+      return "human";
+    case "fallback":
+      return "policy";
+    default:
+      return state.draft?.provider ?? "unknown";
+  }
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import type { Logger } from "../logger.js";
+import { DecisionNotAllowedError } from "../graph/decision-rules.js";
+import { setThreadStatus } from "../repositories/threads.js";
+import { claimRun, failRun, renewLease, type RunRow } from "../repositories/runs.js";
+import type { RunSignals } from "./thread-events.js";
+
+export interface WorkerOptions {
+  pool: pg.Pool;
+  logger: Logger;
+  signals: RunSignals;
+  /** Executes one run; resolves when the thread paused or finished. */
+  execute: (run: RunRow, signal: AbortSignal) => Promise<string>;
+  concurrency: number;
+  leaseSeconds: number;
+  /** How long an idle worker waits before it looks at the queue again. */
+  pollMs?: number;
+  workerId?: string;
+}
+
+/** Errors a retry cannot fix: the run fails at once instead of being tried again. */
+function isPermanent(error: unknown): boolean {
+  return error instanceof DecisionNotAllowedError || (error as Error)?.name === "ZodError";
+}
+
+/**
+ * Takes runs from the Postgres queue and executes them, up to `concurrency` at a time. While a
+ * run executes its lease is renewed; if this process dies the lease runs out and any worker, in
+ * this process or another, takes the run again.
+ */
+export class Worker {
+  readonly id: string;
+  private readonly active = new Map<string, AbortController>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.id = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.pollLoop();
+  }
+
+  /** Stops taking runs and waits for the ones in flight to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.options.signals.runEnqueued();
+    await this.loop;
+    while (this.active.size > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /**
+   * Stops as if the process had died: no more heartbeats, nothing written for runs in flight.
+   * Their leases run out and another worker takes them over. For tests and drills.
+   */
+  async crash(): Promise<void> {
+    this.running = false;
+    for (const controller of this.active.values()) controller.abort(new Error("worker crashed"));
+    this.active.clear();
+    this.options.signals.runEnqueued();
+    await this.loop;
+  }
+
+  get inFlight(): number {
+    return this.active.size;
+  }
+
+  private async pollLoop(): Promise<void> {
+    const pollMs = this.options.pollMs ?? 500;
+    while (this.running) {
+      if (this.active.size >= this.options.concurrency) {
+        await this.options.signals.nextRun(pollMs);
+        continue;
+      }
+      let run: RunRow | undefined;
+      try {
+        run = await claimRun(this.options.pool, this.id, this.options.leaseSeconds);
+      } catch (error) {
+        this.options.logger.error({ err: error, worker: this.id }, "could not claim a run");
+        await new Promise((r) => setTimeout(r, pollMs));
+        continue;
+      }
+      if (!this.running && run) {
+        // Stopped while claiming: hand the run straight back.
+        await failRun(this.options.pool, run.run_id, this.id, "worker stopped", 0).catch(() => undefined);
+        break;
+      }
+      if (!run) {
+        await this.options.signals.nextRun(pollMs);
+        continue;
+      }
+      this.spawn(run);
+    }
+  }
+
+  private spawn(run: RunRow): void {
+    const controller = new AbortController();
+    this.active.set(run.run_id, controller);
+    const log = this.options.logger.child({ run_id: run.run_id, thread_id: run.thread_id, worker: this.id });
+    const heartbeat = setInterval(() => {
+      renewLease(this.options.pool, run.run_id, this.id, this.options.leaseSeconds)
+        .then((owned) => {
+          if (!owned && !controller.signal.aborted) {
+            log.warn("lease lost; another worker owns this run now");
+            controller.abort(new Error("lease lost"));
+          }
+        })
+        .catch((err: unknown) => log.warn({ err }, "lease renewal failed"));
+    }, (this.options.leaseSeconds * 1000) / 3);
+    heartbeat.unref();
+
+    const started = Date.now();
+    void (async () => {
+      try {
+        if (run.attempts > run.max_attempts) {
+          throw Object.assign(new Error(`gave up after ${run.max_attempts} attempts: ${run.error ?? ""}`), {
+            permanent: true,
+          });
+        }
+        await setThreadStatus(this.options.pool, run.thread_id, "running");
+        const outcome = await this.options.execute(run, controller.signal);
+        log.info({ kind: run.kind, outcome, attempt: run.attempts, ms: Date.now() - started }, "run finished");
+      } catch (error) {
+        if (controller.signal.aborted) return; // crashed or lost the lease: write nothing
+        await this.handleFailure(run, error, log);
+      } finally {
+        clearInterval(heartbeat);
+        if (this.active.get(run.run_id) === controller) this.active.delete(run.run_id);
+        this.options.signals.threadSettled(run.thread_id);
+      }
+    })();
+  }
+
+  private async handleFailure(run: RunRow, error: unknown, log: Logger): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const permanent =
+      isPermanent(error) || (error as { permanent?: boolean })?.permanent === true || run.attempts >= run.max_attempts;
+    // Exponential backoff: 1 s, 2 s, 4 s … capped at a minute.
+    const retryIn = permanent ? null : Math.min(60, 2 ** (run.attempts - 1));
+    log.error({ err: error, attempt: run.attempts, retry_in_s: retryIn }, "run failed");
+    try {
+      await failRun(this.options.pool, run.run_id, this.id, message, retryIn);
+      await setThreadStatus(this.options.pool, run.thread_id, permanent ? "failed" : "queued", {
+        error: message,
+      });
+    } catch (dbError) {
+      log.error({ err: dbError }, "could not record the run's failure; its lease will expire");
+    }
+  }
+}

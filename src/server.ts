@@ -1,0 +1,54 @@
+import { serve } from "@hono/node-server";
+import { createApp } from "./api/app.js";
+import { EnvError, readEnv } from "./env.js";
+import { createLogger } from "./logger.js";
+import { createRuntime } from "./runtime.js";
+
+/** Starts the HTTP API (and, by default, the workers) in this process. */
+async function main(): Promise<void> {
+  const env = readEnv();
+  const logger = createLogger(env.LOG_LEVEL);
+  const runtime = await createRuntime({ env, logger, startWorker: env.WORKERS_IN_PROCESS });
+  const app = createApp({
+    pool: runtime.db.pool,
+    signals: runtime.signals,
+    logger,
+    maxAttempts: env.RUN_MAX_ATTEMPTS,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+  });
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
+    logger.info(
+      {
+        url: `http://${env.HOST}:${info.port}`,
+        provider: runtime.context.providers.name,
+        database: runtime.db.description,
+        workers: runtime.worker ? env.WORKER_CONCURRENCY : 0,
+      },
+      "signoff is listening",
+    );
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    server.close();
+    runtime
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  // Configuration problems get a plain message; anything else its stack.
+  const known = error instanceof EnvError || (error as Error)?.name === "ProviderConfigError";
+  console.error(known ? `signoff: ${(error as Error).message}` : error);
+  process.exit(1);
+});
