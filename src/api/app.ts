@@ -2,7 +2,6 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type pg from "pg";
 import type { Logger } from "../logger.js";
 import type { RunSignals } from "../runs/thread-events.js";
@@ -95,7 +94,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
       return c.json(errorJson(error.code, error.message, error.details), error.status);
     }
     if (error instanceof HTTPException) {
-      const status = error.status as ContentfulStatusCode;
+      const status = error.status;
       return c.json(errorJson(STATUS_CODES[status] ?? "http_error", error.message || "request failed"), status);
     }
     if (isDatabaseUnavailable(error)) {

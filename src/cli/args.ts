@@ -17,7 +17,7 @@ export function parseCli<T extends NonNullable<ParseArgsConfig["options"]>>(
       console.log(usage);
       process.exit(0);
     }
-    return parsed as never;
+    return parsed;
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${usage}`);
     process.exit(2);

@@ -65,6 +65,6 @@ export function ensureConfiguration(config: LangGraphRunnableConfig): Configurat
     ...defined,
     providers: context.providers,
     policy: context.policy,
-    threadId: String(configurable.thread_id ?? ""),
+    threadId: typeof configurable.thread_id === "string" ? configurable.thread_id : "",
   };
 }

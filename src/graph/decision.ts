@@ -88,7 +88,7 @@ function fromHumanResponse(response: HumanResponse): unknown {
 export function parseResumeValue(value: unknown): Decision {
   const single = Array.isArray(value) && value.length === 1 ? (value[0] as unknown) : value;
   const inbox = humanResponseSchema.safeParse(single);
-  return decisionSchema.parse(inbox.success ? fromHumanResponse(inbox.data as HumanResponse) : single);
+  return decisionSchema.parse(inbox.success ? fromHumanResponse(inbox.data) : single);
 }
 
 /** A decision as the graph keeps it: which stage it answered. */

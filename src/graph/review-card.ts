@@ -150,7 +150,7 @@ export function triggerOf(card: ReviewCard): ReviewTrigger {
 export function toHumanInterrupt(card: ReviewCard): HumanInterrupt {
   const what = card.stage === "retrieval" ? "the evidence before an answer is written" : "the answer before it is sent";
   return {
-    action_request: { action: REVIEW_ACTIONS[card.stage], args: card as unknown as Record<string, unknown> },
+    action_request: { action: REVIEW_ACTIONS[card.stage], args: card },
     config: { allow_accept: true, allow_edit: true, allow_respond: true, allow_ignore: true },
     description: [
       `**Review ${what}.**`,

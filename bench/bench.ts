@@ -1,0 +1,716 @@
+/**
+ * Throughput and latency of the full human-in-the-loop round trip:
+ * create a thread → it pauses for an answer review → approve → it completes.
+ *
+ *   tsx bench/bench.ts [--threads N] [--concurrency C] [--targets embedded,postgres,memory] [--json FILE]
+ *
+ * Targets:
+ * - embedded: the service as `npm start` runs it without DATABASE_URL: PGlite persisted in a temp
+ *   DATA_DIR, the in-process worker, the API served over real HTTP on 127.0.0.1 (port 0).
+ * - postgres: the same against a scratch database on DATABASE_URL's server, dropped afterwards.
+ * - memory: the compiled graph in process on LangGraph's MemorySaver (no HTTP, no run queue, no
+ *   app tables): the reference without persistence. Retrieval still reads the knowledge base from
+ *   an in-memory PGlite.
+ *
+ * Progress goes to stderr, the results table to stdout.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { Command, INTERRUPT, isInterrupted, MemorySaver } from "@langchain/langgraph";
+import pg from "pg";
+import { pino } from "pino";
+import { createApp } from "../src/api/app.js";
+import { parseCli } from "../src/cli/args.js";
+import { openDatabase, type Database } from "../src/db/database.js";
+import { migrate } from "../src/db/migrate.js";
+import { readEnv, type Env } from "../src/env.js";
+import { defaultPolicy } from "../src/graph/default-policy.js";
+import { compileGraph } from "../src/graph/graph.js";
+import { seedSampleKnowledgeBase } from "../src/knowledge/seed.js";
+import type { Logger } from "../src/logger.js";
+import { createOfflineProviders } from "../src/providers/offline/index.js";
+import { createRuntime, settingsFromEnv, type Runtime } from "../src/runtime.js";
+
+const TARGETS = ["embedded", "postgres", "memory"] as const;
+type Target = (typeof TARGETS)[number];
+
+/**
+ * High-risk questions: the guard sends every one of them to an answer review. (Not "…domestic
+ * wire transfers?": the policy keyword "wire transfer" does not match the plural, so that
+ * question is low risk and completes without a review.)
+ */
+const QUESTIONS = [
+  "What is the maximum daily dose of paracetamol for adults?",
+  "How much is the overdraft fee?",
+  "Who should avoid taking ibuprofen?",
+  "How much does an international wire transfer cost?",
+];
+
+/** Seconds each `?wait=` call may block server-side (the API allows up to 60). */
+const WAIT_SECONDS = 30;
+/** A thread that has not reached the next state within this long fails the run. */
+const PHASE_BUDGET_MS = 120_000;
+
+const USAGE = `Usage: tsx bench/bench.ts [options]
+
+Drives threads through create → pause for answer review → approve → completed and reports
+throughput, per-phase latency and SQL statements per thread.
+
+Options:
+  --threads N              measured threads per target (default 200)
+  --concurrency C          virtual clients running at once (default 8)
+  --targets LIST           comma-separated: embedded, postgres, memory
+                           (default: embedded,memory, plus postgres when DATABASE_URL is set)
+  --warmup N               unmeasured threads per target before measuring (default 10)
+  --json FILE              also write the results as JSON to FILE (includes the top statements)
+  --sql-breakdown          print each target's most frequent SQL statements per thread to stderr
+  --allow-remote-database  let the postgres target use a DATABASE_URL that is not on this machine
+  -h, --help               show this help
+
+Targets:
+  embedded  PGlite persisted in a temp DATA_DIR (as \`npm start\` without DATABASE_URL), in-process
+            worker, API over HTTP on 127.0.0.1
+  postgres  the same on a scratch database signoff_bench_<random> created on DATABASE_URL's server
+            and dropped afterwards
+  memory    the graph in process on LangGraph's MemorySaver: no HTTP, queue or app tables (the
+            no-persistence reference); knowledge-base retrieval uses an in-memory PGlite
+
+The service runs with the offline providers and the built-in policy; other settings
+(WORKER_CONCURRENCY, DATABASE_POOL_SIZE, thresholds…) come from the environment as usual.`;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface Options {
+  threads: number;
+  concurrency: number;
+  warmup: number;
+  targets: Target[];
+  json?: string;
+  sqlBreakdown: boolean;
+  allowRemoteDatabase: boolean;
+}
+
+class BenchError extends Error {}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new BenchError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+function parseOptions(env: Env): Options {
+  const { values, positionals } = parseCli(USAGE, {
+    threads: { type: "string" },
+    concurrency: { type: "string" },
+    targets: { type: "string" },
+    warmup: { type: "string" },
+    json: { type: "string" },
+    "sql-breakdown": { type: "boolean" },
+    "allow-remote-database": { type: "boolean" },
+  });
+  if (positionals.length > 0) throw new BenchError(`unexpected argument "${positionals[0]}"\n\n${USAGE}`);
+  let targets: Target[];
+  if (values.targets === undefined) {
+    targets = env.DATABASE_URL ? ["embedded", "postgres", "memory"] : ["embedded", "memory"];
+  } else {
+    const names = values.targets.split(",").map((t) => t.trim()).filter(Boolean);
+    const unknown = names.filter((t) => !(TARGETS as readonly string[]).includes(t));
+    if (unknown.length > 0 || names.length === 0) {
+      throw new BenchError(`--targets: unknown target "${unknown.join(",")}"; choose from ${TARGETS.join(", ")}`);
+    }
+    targets = [...new Set(names)] as Target[];
+  }
+  if (targets.includes("postgres") && !env.DATABASE_URL) {
+    throw new BenchError("the postgres target needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)");
+  }
+  return {
+    threads: positiveInt("threads", values.threads, 200),
+    concurrency: positiveInt("concurrency", values.concurrency, 8),
+    warmup: positiveInt("warmup", values.warmup, 10, 0),
+    targets,
+    json: values.json,
+    sqlBreakdown: values["sql-breakdown"] ?? false,
+    allowRemoteDatabase: values["allow-remote-database"] ?? false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQL statement counting
+
+/**
+ * Counts statements sent through a pg pool. pool.query() borrows a client and calls its query(),
+ * so counting at the client level (every client, via the pool's "connect" event) counts each
+ * statement once; the pool.query() count only says how many of those were one-shot queries.
+ * Attach before the pool opens its first connection.
+ */
+class SqlCounter {
+  statements = 0;
+  viaPoolQuery = 0;
+  /** Statements by their text (whitespace collapsed, cut at 100 characters). */
+  readonly byText = new Map<string, number>();
+
+  attach(pool: pg.Pool): void {
+    const counter = this;
+    pool.on("connect", (client) => {
+      const original = client.query as (...args: unknown[]) => unknown;
+      client.query = function (this: pg.PoolClient, ...args: unknown[]) {
+        counter.statements++;
+        const first = args[0];
+        const text = typeof first === "string" ? first : (first as { text?: unknown } | null)?.text;
+        const key = typeof text === "string" ? text.replace(/\s+/g, " ").trim().slice(0, 100) : "(other)";
+        counter.byText.set(key, (counter.byText.get(key) ?? 0) + 1);
+        return original.apply(this, args);
+      } as typeof client.query;
+    });
+    const poolQuery = pool.query as (...args: unknown[]) => unknown;
+    pool.query = function (this: pg.Pool, ...args: unknown[]) {
+      counter.viaPoolQuery++;
+      return poolQuery.apply(this, args);
+    } as typeof pool.query;
+  }
+
+  reset(): void {
+    this.statements = 0;
+    this.viaPoolQuery = 0;
+    this.byText.clear();
+  }
+
+  /** The most frequent statements, per thread. */
+  top(n: number, threads: number): { statement: string; per_thread: number }[] {
+    return [...this.byText.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([statement, count]) => ({ statement, per_thread: Math.round((count / threads) * 100) / 100 }));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+interface ThreadTiming {
+  /** Create until the thread paused for review. */
+  createMs: number;
+  /** Decision until the thread completed. */
+  decideMs: number;
+  /** Whole round trip, as the client saw it. */
+  totalMs: number;
+}
+
+interface Driver {
+  /** How this target stores and serves, for the output. */
+  description: string;
+  sql: SqlCounter;
+  runThread(question: string, abort: AbortSignal): Promise<ThreadTiming>;
+  close(): Promise<void>;
+}
+
+function benchLogger(): Logger {
+  // The service logs JSON to stdout; the bench keeps stdout for the table and shows problems only.
+  return pino({ level: "warn", base: { service: "signoff-bench" } }, pino.destination(2));
+}
+
+/** The environment every service target runs with: offline, built-in policy, sample KB. */
+function serviceEnv(base: Env, overrides: Partial<Env>): Env {
+  return {
+    ...base,
+    MODEL_PROVIDER: "offline",
+    POLICY_FILE: undefined,
+    SEED_SAMPLE_KB: true,
+    LOG_LEVEL: "warn",
+    ...overrides,
+  };
+}
+
+interface ThreadView {
+  thread_id: string;
+  status: string;
+  answer: string | null;
+  error: string | null;
+  reviews: { review_id: string; stage: string; status: string }[];
+}
+
+/** The running service over HTTP: one runtime (API + worker) on `database`. */
+async function startHttpService(
+  env: Env,
+  database: Database,
+  sql: SqlCounter,
+  description: string,
+  cleanup: () => Promise<void>,
+): Promise<Driver> {
+  const logger = benchLogger();
+  let runtime: Runtime | undefined;
+  let server: ServerType | undefined;
+  try {
+    runtime = await createRuntime({ env, logger, database, startWorker: true });
+    const app = createApp({
+      pool: runtime.db.pool,
+      signals: runtime.signals,
+      logger,
+      maxAttempts: env.RUN_MAX_ATTEMPTS,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
+        resolve(info.port),
+      );
+      server.once("error", reject);
+    });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const started = runtime;
+    const listening = server!;
+    return {
+      description: `${description}, API over HTTP at ${baseUrl}, ${env.WORKER_CONCURRENCY} in-process workers`,
+      sql,
+      runThread: (question, abort) => httpRoundTrip(baseUrl, question, abort),
+      async close() {
+        await new Promise<void>((resolve) => {
+          listening.close(() => resolve());
+          if ("closeAllConnections" in listening) listening.closeAllConnections();
+        });
+        await started.close();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    server?.close();
+    await runtime?.close().catch(() => undefined);
+    await cleanup().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function call(baseUrl: string, method: string, route: string, body: unknown, abort: AbortSignal): Promise<unknown> {
+  const signal = AbortSignal.any([abort, AbortSignal.timeout((WAIT_SECONDS + 30) * 1000)]);
+  let res: Response;
+  try {
+    res = await fetch(baseUrl + route, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    throw new BenchError(`${method} ${route}: ${(error as Error).message}`, { cause: error });
+  }
+  const text = await res.text();
+  if (!res.ok) throw new BenchError(`${method} ${route} answered ${res.status}: ${text.slice(0, 500)}`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BenchError(`${method} ${route} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
+  }
+}
+
+/** Waits (by ?wait= long polls) until the thread leaves queued/running, within the phase budget. */
+async function settle(baseUrl: string, view: ThreadView, since: number, abort: AbortSignal): Promise<ThreadView> {
+  while (view.status === "queued" || view.status === "running") {
+    if (performance.now() - since > PHASE_BUDGET_MS) {
+      throw new BenchError(
+        `thread ${view.thread_id} is still "${view.status}" after ${PHASE_BUDGET_MS / 1000} s: the service is not keeping up (try a lower --concurrency)`,
+      );
+    }
+    view = (await call(baseUrl, "GET", `/threads/${view.thread_id}?wait=${WAIT_SECONDS}`, undefined, abort)) as ThreadView;
+  }
+  return view;
+}
+
+async function httpRoundTrip(baseUrl: string, question: string, abort: AbortSignal): Promise<ThreadTiming> {
+  const t0 = performance.now();
+  let thread = (await call(baseUrl, "POST", `/threads?wait=${WAIT_SECONDS}`, { question }, abort)) as ThreadView;
+  thread = await settle(baseUrl, thread, t0, abort);
+  if (thread.status !== "awaiting_review") {
+    throw new BenchError(
+      `thread ${thread.thread_id} ("${question}") ended "${thread.status}" instead of pausing for review${thread.error ? `: ${thread.error}` : ""}`,
+    );
+  }
+  const pending = thread.reviews.filter((r) => r.status === "pending");
+  if (pending.length !== 1) {
+    throw new BenchError(`thread ${thread.thread_id} is awaiting review with ${pending.length} pending reviews`);
+  }
+  const t1 = performance.now();
+  const decided = (await call(
+    baseUrl,
+    "POST",
+    `/reviews/${pending[0]!.review_id}/decision?wait=${WAIT_SECONDS}`,
+    { type: "approve" },
+    abort,
+  )) as { thread: ThreadView };
+  thread = await settle(baseUrl, decided.thread, t1, abort);
+  if (thread.status !== "completed" || !thread.answer) {
+    throw new BenchError(
+      `thread ${thread.thread_id} is "${thread.status}" after its ${pending[0]!.stage} review was approved, expected "completed" with an answer${thread.error ? `: ${thread.error}` : ""}`,
+    );
+  }
+  const t2 = performance.now();
+  return { createMs: t1 - t0, decideMs: t2 - t1, totalMs: t2 - t0 };
+}
+
+async function startEmbedded(base: Env): Promise<Driver> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "signoff-bench-"));
+  const removeDir = (): Promise<void> => rm(dataDir, { recursive: true, force: true });
+  const env = serviceEnv(base, { DATABASE_URL: undefined, DATA_DIR: dataDir });
+  let database: Database;
+  try {
+    database = await openDatabase({ dataDir });
+  } catch (error) {
+    await removeDir();
+    throw error;
+  }
+  const sql = new SqlCounter();
+  sql.attach(database.pool);
+  return startHttpService(env, database, sql, `${database.description} (PGlite, 1 connection via pglite-socket)`, async () => {
+    await database.close();
+    await removeDir();
+  });
+}
+
+function isLocalHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "");
+  return h === "" || h === "localhost" || h === "::1" || h.startsWith("127.") || h.startsWith("/");
+}
+
+async function startPostgres(base: Env, allowRemote: boolean): Promise<Driver> {
+  const baseUrl = base.DATABASE_URL!;
+  const parsed = new URL(baseUrl);
+  if (!isLocalHost(parsed.hostname) && !allowRemote) {
+    throw new BenchError(
+      `DATABASE_URL points at ${parsed.hostname}, not this machine; the bench creates and drops a database there. Pass --allow-remote-database if that is intended.`,
+    );
+  }
+  const name = `signoff_bench_${randomBytes(8).toString("hex")}`;
+  await adminQuery(baseUrl, `CREATE DATABASE ${name}`);
+  const drop = (): Promise<void> => adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  const env = serviceEnv(base, { DATABASE_URL: url.toString() });
+  let database: Database;
+  try {
+    database = await openDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
+  } catch (error) {
+    await drop().catch(() => undefined);
+    throw error;
+  }
+  const sql = new SqlCounter();
+  sql.attach(database.pool);
+  const version = await database.pool
+    .query<{ v: string }>("SHOW server_version")
+    .then((r) => r.rows[0]?.v ?? "?");
+  return startHttpService(
+    env,
+    database,
+    sql,
+    `PostgreSQL ${version} ${database.description} (scratch, pool of ${env.DATABASE_POOL_SIZE})`,
+    async () => {
+      await database.close();
+      await drop();
+    },
+  );
+}
+
+async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new BenchError(`cannot connect to DATABASE_URL (${new URL(url).host}): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+async function startMemory(base: Env): Promise<Driver> {
+  const env = serviceEnv(base, {});
+  const database = await openDatabase({});
+  try {
+    const sql = new SqlCounter();
+    sql.attach(database.pool);
+    await migrate(database.pool);
+    await seedSampleKnowledgeBase(database.pool, benchLogger());
+    const graph = compileGraph(new MemorySaver());
+    const context = {
+      providers: createOfflineProviders(database.pool),
+      policy: defaultPolicy,
+      settings: settingsFromEnv(env),
+    };
+    return {
+      description:
+        "LangGraph MemorySaver, graph.invoke in process (no HTTP, run queue or app tables); knowledge-base chunks in an in-memory PGlite, used by retrieval only",
+      sql,
+      async runThread(question, abort) {
+        const config = {
+          configurable: { thread_id: randomUUID() },
+          context,
+          signal: AbortSignal.any([abort, AbortSignal.timeout(PHASE_BUDGET_MS)]),
+        };
+        const t0 = performance.now();
+        const paused = await graph.invoke({ question, metadata: {} }, config);
+        if (!isInterrupted(paused) || paused[INTERRUPT].length !== 1) {
+          throw new BenchError(`"${question}" did not pause for exactly one review on MemorySaver`);
+        }
+        const interruptId = paused[INTERRUPT][0]!.id!;
+        const t1 = performance.now();
+        const done = await graph.invoke(new Command({ resume: { [interruptId]: { type: "approve" } } }), config);
+        if (isInterrupted(done) || done.answer === undefined || done.provenance !== "approved") {
+          throw new BenchError(`"${question}" did not complete with an approved answer after the approval`);
+        }
+        const t2 = performance.now();
+        return { createMs: t1 - t0, decideMs: t2 - t1, totalMs: t2 - t0 };
+      },
+      close: () => database.close(),
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+interface LoadResult {
+  timings: ThreadTiming[];
+  wallMs: number;
+}
+
+/** Runs `count` threads with `concurrency` clients; the first failure stops new threads. */
+async function runLoad(
+  driver: Driver,
+  count: number,
+  concurrency: number,
+  abort: AbortSignal,
+  onDone?: (done: number) => void,
+): Promise<LoadResult> {
+  const timings: ThreadTiming[] = [];
+  let next = 0;
+  let failure: unknown;
+  const started = performance.now();
+  const client = async (): Promise<void> => {
+    while (failure === undefined && !abort.aborted && next < count) {
+      const i = next++;
+      try {
+        timings.push(await driver.runThread(QUESTIONS[i % QUESTIONS.length]!, abort));
+      } catch (error) {
+        failure ??= error;
+        return;
+      }
+      onDone?.(timings.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, client));
+  if (failure !== undefined) throw failure;
+  if (abort.aborted) throw new BenchError("interrupted");
+  return { timings, wallMs: performance.now() - started };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+interface Stats {
+  p50: number;
+  p99: number;
+  mean: number;
+  max: number;
+}
+
+interface TargetResult {
+  target: Target;
+  description: string;
+  threads: number;
+  concurrency: number;
+  warmup: number;
+  wall_s: number;
+  threads_per_s: number;
+  create_to_paused_ms: Stats;
+  decision_to_completed_ms: Stats;
+  end_to_end_ms: Stats;
+  sql_statements_per_thread: number;
+  sql_statements_total: number;
+  sql_one_shot_pool_queries_total: number;
+  /** The most frequent statements during the measured phase. */
+  sql_top: { statement: string; per_thread: number }[];
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function stats(values: number[]): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const round = (n: number): number => Math.round(n * 10) / 10;
+  return {
+    p50: round(percentile(sorted, 50)),
+    p99: round(percentile(sorted, 99)),
+    mean: round(sorted.reduce((s, v) => s + v, 0) / sorted.length),
+    max: round(sorted[sorted.length - 1]!),
+  };
+}
+
+function machine(): Record<string, string | number> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? "unknown",
+    cores: cpus.length,
+    memory_gib: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+function table(results: TargetResult[]): string {
+  const header = [
+    "target",
+    "threads",
+    "conc",
+    "threads/s",
+    "create→paused p50/p99 ms",
+    "decision→completed p50/p99 ms",
+    "end-to-end p50/p99 ms",
+    "SQL/thread",
+  ];
+  const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+  const rows = results.map((r) => [
+    r.target,
+    String(r.threads),
+    String(r.concurrency),
+    r.threads_per_s.toFixed(1),
+    `${fmt(r.create_to_paused_ms.p50)} / ${fmt(r.create_to_paused_ms.p99)}`,
+    `${fmt(r.decision_to_completed_ms.p50)} / ${fmt(r.decision_to_completed_ms.p99)}`,
+    `${fmt(r.end_to_end_ms.p50)} / ${fmt(r.end_to_end_ms.p99)}`,
+    r.sql_statements_per_thread.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function benchTarget(target: Target, env: Env, options: Options, abort: AbortSignal): Promise<TargetResult> {
+  const log = (message: string): void => void process.stderr.write(`[${target}] ${message}\n`);
+  const setupStarted = performance.now();
+  log("starting…");
+  const driver =
+    target === "embedded"
+      ? await startEmbedded(env)
+      : target === "postgres"
+        ? await startPostgres(env, options.allowRemoteDatabase)
+        : await startMemory(env);
+  try {
+    log(`ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s: ${driver.description}`);
+    if (options.warmup > 0) {
+      await runLoad(driver, options.warmup, options.concurrency, abort);
+      log(`warmed up with ${options.warmup} threads`);
+    }
+    driver.sql.reset();
+    const step = Math.max(1, Math.ceil(options.threads / 10));
+    const measureStarted = performance.now();
+    const { timings, wallMs } = await runLoad(driver, options.threads, options.concurrency, abort, (done) => {
+      if (done % step === 0 || done === options.threads) {
+        const rate = done / ((performance.now() - measureStarted) / 1000);
+        log(`${done}/${options.threads} (${Math.round((done / options.threads) * 100)}%) ${rate.toFixed(1)} threads/s`);
+      }
+    });
+    const statements = driver.sql.statements;
+    if (options.sqlBreakdown) {
+      log("most frequent SQL statements (per thread):");
+      for (const { statement, per_thread } of driver.sql.top(15, options.threads)) {
+        log(`  ${per_thread.toFixed(2).padStart(6)}  ${statement}`);
+      }
+    }
+    return {
+      target,
+      description: driver.description,
+      threads: options.threads,
+      concurrency: options.concurrency,
+      warmup: options.warmup,
+      wall_s: Math.round(wallMs) / 1000,
+      threads_per_s: Math.round((options.threads / (wallMs / 1000)) * 10) / 10,
+      create_to_paused_ms: stats(timings.map((t) => t.createMs)),
+      decision_to_completed_ms: stats(timings.map((t) => t.decideMs)),
+      end_to_end_ms: stats(timings.map((t) => t.totalMs)),
+      sql_statements_per_thread: Math.round((statements / options.threads) * 10) / 10,
+      sql_statements_total: statements,
+      sql_one_shot_pool_queries_total: driver.sql.viaPoolQuery,
+      sql_top: driver.sql.top(15, options.threads),
+    };
+  } finally {
+    await driver.close().catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}`));
+  }
+}
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  const options = parseOptions(env);
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on("SIGINT", () => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write("interrupted: stopping and cleaning up (Ctrl-C again to quit at once)\n");
+    controller.abort(new BenchError("interrupted"));
+  });
+
+  const results: TargetResult[] = [];
+  for (const target of options.targets) {
+    try {
+      results.push(await benchTarget(target, env, options, controller.signal));
+    } catch (error) {
+      throw new BenchError(`target ${target} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  const m = machine();
+  const out = [
+    "",
+    `signoff bench: ${options.threads} threads per target (after ${options.warmup} warm-up), concurrency ${options.concurrency}; each thread: create → pause for answer review → approve → completed`,
+    "",
+    table(results),
+    "",
+    ...results.map((r) => `  ${r.target.padEnd(8)}  ${r.description}`),
+    "",
+    "  create→paused: POST /threads?wait=30 until the thread is awaiting_review (memory: invoke until the interrupt).",
+    "  decision→completed: POST /reviews/:id/decision?wait=30 until completed (memory: resume with Command).",
+    "  SQL/thread: statements sent through the target's pg pool during the measured phase (incl. worker polling), ÷ threads.",
+    "",
+    `  machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, node ${m.node}, ${m.platform}`,
+    `  settings: WORKER_CONCURRENCY=${env.WORKER_CONCURRENCY} DATABASE_POOL_SIZE=${env.DATABASE_POOL_SIZE} (postgres) MODEL_PROVIDER=offline`,
+    "",
+  ].join("\n");
+  process.stdout.write(out);
+
+  if (options.json) {
+    const doc = { generated_at: new Date().toISOString(), machine: m, options, results };
+    await writeFile(options.json, JSON.stringify(doc, null, 2) + "\n");
+    process.stderr.write(`wrote ${options.json}\n`);
+  }
+}
+
+main().then(
+  () => {
+    process.exitCode = 0;
+    // Keep-alive sockets or library timers must not keep a finished bench alive.
+    setTimeout(() => process.exit(), 2000).unref();
+  },
+  (error: unknown) => {
+    const known = error instanceof BenchError || (error as Error)?.name === "EnvError";
+    console.error(`bench: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`);
+    // An unexpected error inside a target: show where it came from.
+    const cause = (error as Error)?.cause;
+    if (cause !== undefined && !(cause instanceof BenchError)) console.error(cause);
+    process.exitCode = 1;
+    setTimeout(() => process.exit(), 2000).unref();
+  },
+);
