@@ -399,7 +399,7 @@ async function startPostgres(base: Env, allowRemote: boolean): Promise<Driver> {
   const sql = new SqlCounter();
   sql.attach(database.pool);
   const version = await database.pool
-    .query<{ v: string }>("SHOW server_version")
+    .query<{ v: string }>("SELECT current_setting('server_version') AS v")
     .then((r) => r.rows[0]?.v ?? "?");
   return startHttpService(
     env,
@@ -537,6 +537,12 @@ interface TargetResult {
   sql_statements_per_thread: number;
   sql_statements_total: number;
   sql_one_shot_pool_queries_total: number;
+  /** CPU time of this Node process (user + system) per measured thread. */
+  node_cpu_ms_per_thread: number;
+  /** The same as a share of one core over the measured wall time. */
+  node_cpu_cores_busy: number;
+  /** os.loadavg()[0] when measuring started: other work on the machine skews the numbers. */
+  load_average_at_start: number;
   /** The most frequent statements during the measured phase. */
   sql_top: { statement: string; per_thread: number }[];
 }
@@ -578,6 +584,7 @@ function table(results: TargetResult[]): string {
     "decision→completed p50/p99 ms",
     "end-to-end p50/p99 ms",
     "SQL/thread",
+    "node CPU ms/thread",
   ];
   const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
   const rows = results.map((r) => [
@@ -589,6 +596,7 @@ function table(results: TargetResult[]): string {
     `${fmt(r.decision_to_completed_ms.p50)} / ${fmt(r.decision_to_completed_ms.p99)}`,
     `${fmt(r.end_to_end_ms.p50)} / ${fmt(r.end_to_end_ms.p99)}`,
     r.sql_statements_per_thread.toFixed(1),
+    `${r.node_cpu_ms_per_thread.toFixed(1)} (${r.node_cpu_cores_busy.toFixed(2)} cores)`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string =>
@@ -616,15 +624,25 @@ async function benchTarget(target: Target, env: Env, options: Options, abort: Ab
       log(`warmed up with ${options.warmup} threads`);
     }
     driver.sql.reset();
+    const loadAtStart = os.loadavg()[0] ?? 0;
+    const cpuAtStart = process.cpuUsage();
     const step = Math.max(1, Math.ceil(options.threads / 10));
     const measureStarted = performance.now();
+    let last = { done: 0, at: measureStarted };
     const { timings, wallMs } = await runLoad(driver, options.threads, options.concurrency, abort, (done) => {
       if (done % step === 0 || done === options.threads) {
-        const rate = done / ((performance.now() - measureStarted) / 1000);
-        log(`${done}/${options.threads} (${Math.round((done / options.threads) * 100)}%) ${rate.toFixed(1)} threads/s`);
+        const now = performance.now();
+        const overall = done / ((now - measureStarted) / 1000);
+        const recent = (done - last.done) / ((now - last.at) / 1000);
+        last = { done, at: now };
+        log(
+          `${done}/${options.threads} (${Math.round((done / options.threads) * 100)}%) ${overall.toFixed(1)} threads/s so far, ${recent.toFixed(1)} in the last step`,
+        );
       }
     });
     const statements = driver.sql.statements;
+    const cpu = process.cpuUsage(cpuAtStart);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     if (options.sqlBreakdown) {
       log("most frequent SQL statements (per thread):");
       for (const { statement, per_thread } of driver.sql.top(15, options.threads)) {
@@ -646,6 +664,9 @@ async function benchTarget(target: Target, env: Env, options: Options, abort: Ab
       sql_statements_total: statements,
       sql_one_shot_pool_queries_total: driver.sql.viaPoolQuery,
       sql_top: driver.sql.top(15, options.threads),
+      node_cpu_ms_per_thread: Math.round((cpuMs / options.threads) * 10) / 10,
+      node_cpu_cores_busy: Math.round((cpuMs / wallMs) * 100) / 100,
+      load_average_at_start: Math.round(loadAtStart * 100) / 100,
     };
   } finally {
     await driver.close().catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}`));
@@ -684,8 +705,11 @@ async function main(): Promise<void> {
     "  create→paused: POST /threads?wait=30 until the thread is awaiting_review (memory: invoke until the interrupt).",
     "  decision→completed: POST /reviews/:id/decision?wait=30 until completed (memory: resume with Command).",
     "  SQL/thread: statements sent through the target's pg pool during the measured phase (incl. worker polling), ÷ threads.",
+    "  node CPU: this process's user+system CPU during the measured phase ÷ threads (embedded and memory include PGlite,",
+    "    which runs on the main thread; postgres excludes the server), and the average number of cores it kept busy.",
     "",
     `  machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, node ${m.node}, ${m.platform}`,
+    `  1-min load average when each target started measuring: ${results.map((r) => `${r.target} ${r.load_average_at_start}`).join(", ")}`,
     `  settings: WORKER_CONCURRENCY=${env.WORKER_CONCURRENCY} DATABASE_POOL_SIZE=${env.DATABASE_POOL_SIZE} (postgres) MODEL_PROVIDER=offline`,
     "",
   ].join("\n");

@@ -81,7 +81,9 @@ beforeAll(async () => {
     POLICY_FILE: "",
     MODEL_PROVIDER: "offline",
     SEED_SAMPLE_KB: "true",
-    LOG_LEVEL: "silent",
+    // "error", not "silent": the dev server's own (winston) logger reads LOG_LEVEL too and knows no
+    // "silent", so it would swallow the error of a graph module that fails to load.
+    LOG_LEVEL: "error",
     LANGGRAPH_CLI_NO_ANALYTICS: "1",
     LANGSMITH_TRACING: "false",
     LANGCHAIN_TRACING_V2: "false",

@@ -1,8 +1,6 @@
-import type { Decision } from "./decision.js";
+import { z } from "zod";
+import { parseResumeValue, type Decision } from "./decision.js";
 import type { ReviewCard } from "./review-card.js";
-
-/** A decision that is well-formed but does not fit the review it answers. */
-export class DecisionNotAllowedError extends Error {}
 
 /**
  * Stage rules on top of the decision schema; the API checks them before it accepts a decision
@@ -25,7 +23,17 @@ export function decisionProblem(decision: Decision, card: ReviewCard): string | 
   return null;
 }
 
-export function assertDecisionAllowed(decision: Decision, card: ReviewCard): void {
+export type Verdict = { ok: true; decision: Decision } | { ok: false; problem: string };
+
+/** Parses and checks a resume value; a refusal is returned, not thrown, so the node can ask again. */
+export function acceptDecision(value: unknown, card: ReviewCard): Verdict {
+  let decision: Decision;
+  try {
+    decision = parseResumeValue(value);
+  } catch (error) {
+    const issues = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`) : [String(error)];
+    return { ok: false, problem: `the resume value is not a valid decision (${issues.join("; ")})` };
+  }
   const problem = decisionProblem(decision, card);
-  if (problem) throw new DecisionNotAllowedError(problem);
+  return problem ? { ok: false, problem } : { ok: true, decision };
 }

@@ -29,13 +29,18 @@ export function buildGraph() {
     .addConditionalEdges("guard", routeAfterGuard, ["retrieve", "respond"])
     .addConditionalEdges("retrieve", routeAfterRetrieve, ["generate", "review_retrieval"])
     .addConditionalEdges("review_retrieval", routeAfterRetrievalReview, [
+      "review_retrieval",
       "generate",
       "retrieve",
       "respond",
     ])
     .addEdge("generate", "judge")
     .addConditionalEdges("judge", routeAfterJudge, ["respond", "review_answer"])
-    .addConditionalEdges("review_answer", routeAfterAnswerReview, ["generate", "respond"])
+    .addConditionalEdges("review_answer", routeAfterAnswerReview, [
+      "review_answer",
+      "generate",
+      "respond",
+    ])
     .addEdge("respond", END);
 }
 

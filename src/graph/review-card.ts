@@ -95,8 +95,11 @@ export function buildReviewCard(
   stage: ReviewStage,
   state: State,
   cfg: Configuration,
-  reasons: string[],
+  stageReasons: string[],
 ): ReviewCard {
+  const reasons = state.refusedDecision
+    ? [`the previous decision was refused: ${state.refusedDecision}`, ...stageReasons]
+    : stageReasons;
   const canRevise = state.revisionCount < cfg.revisionLimit;
   const judgment = state.judgment;
   return {

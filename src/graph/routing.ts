@@ -16,7 +16,10 @@ export function routeAfterRetrieve(
   return (state.retrieval?.score ?? 0) >= retrievalThreshold ? "generate" : "review_retrieval";
 }
 
-export function routeAfterRetrievalReview(state: State): "generate" | "retrieve" | "respond" {
+export function routeAfterRetrievalReview(
+  state: State,
+): "review_retrieval" | "generate" | "retrieve" | "respond" {
+  if (state.refusedDecision) return "review_retrieval"; // ask again, saying why
   switch (latestDecision(state)?.type) {
     case "approve":
     case "edit":
@@ -49,6 +52,7 @@ export function routeAfterJudge(
   return passes ? "respond" : "review_answer";
 }
 
-export function routeAfterAnswerReview(state: State): "generate" | "respond" {
+export function routeAfterAnswerReview(state: State): "review_answer" | "generate" | "respond" {
+  if (state.refusedDecision) return "review_answer"; // ask again, saying why
   return latestDecision(state)?.type === "revise" ? "generate" : "respond";
 }

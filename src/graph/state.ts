@@ -32,6 +32,12 @@ export const GraphState = Annotation.Root({
   auditSample: Annotation<boolean>,
   /** Revisions asked for by reviewers so far; bounded by the revision limit. */
   revisionCount: Annotation<number>,
+  /**
+   * Why the last resume value was refused (malformed, or not allowed on that review). Set, the
+   * review node asks again; the API validates first, so this only happens to resumes sent
+   * straight to the graph (Studio, the SDK).
+   */
+  refusedDecision: Annotation<string | undefined>,
   /** Every human decision on this thread, oldest first; routing reads the latest. */
   decisions: Annotation<StageDecision[]>({
     reducer: (existing, added) => existing.concat(added),

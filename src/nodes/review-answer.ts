@@ -1,7 +1,6 @@
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { ensureConfiguration } from "../graph/configuration.js";
-import { parseResumeValue } from "../graph/decision.js";
-import { assertDecisionAllowed } from "../graph/decision-rules.js";
+import { acceptDecision } from "../graph/decision-rules.js";
 import { answerReasons, buildReviewCard, toHumanInterrupt } from "../graph/review-card.js";
 import type { State, Update } from "../graph/state.js";
 
@@ -12,11 +11,11 @@ import type { State, Update } from "../graph/state.js";
 export function reviewAnswer(state: State, config: LangGraphRunnableConfig): Update {
   const cfg = ensureConfiguration(config);
   const card = buildReviewCard("answer", state, cfg, answerReasons(state, cfg));
-  const decision = parseResumeValue(interrupt(toHumanInterrupt(card)));
-  assertDecisionAllowed(decision, card);
-  const recorded = { ...decision, stage: "answer" as const };
-  if (decision.type === "revise") {
-    return { decisions: [recorded], revisionCount: state.revisionCount + 1 };
+  const verdict = acceptDecision(interrupt(toHumanInterrupt(card)), card);
+  if (!verdict.ok) return { refusedDecision: verdict.problem };
+  const recorded = { ...verdict.decision, stage: "answer" as const };
+  if (recorded.type === "revise") {
+    return { decisions: [recorded], revisionCount: state.revisionCount + 1, refusedDecision: undefined };
   }
-  return { decisions: [recorded] };
+  return { decisions: [recorded], refusedDecision: undefined };
 }

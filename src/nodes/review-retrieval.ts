@@ -1,7 +1,6 @@
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { ensureConfiguration } from "../graph/configuration.js";
-import { parseResumeValue } from "../graph/decision.js";
-import { assertDecisionAllowed, DecisionNotAllowedError } from "../graph/decision-rules.js";
+import { acceptDecision } from "../graph/decision-rules.js";
 import { buildReviewCard, retrievalReasons, toHumanInterrupt } from "../graph/review-card.js";
 import type { State, Update } from "../graph/state.js";
 
@@ -12,19 +11,19 @@ import type { State, Update } from "../graph/state.js";
 export async function reviewRetrieval(state: State, config: LangGraphRunnableConfig): Promise<Update> {
   const cfg = ensureConfiguration(config);
   const card = buildReviewCard("retrieval", state, cfg, retrievalReasons(state, cfg));
-  const decision = parseResumeValue(interrupt(toHumanInterrupt(card)));
-  assertDecisionAllowed(decision, card);
-  const recorded = { ...decision, stage: "retrieval" as const };
+  const verdict = acceptDecision(interrupt(toHumanInterrupt(card)), card);
+  if (!verdict.ok) return { refusedDecision: verdict.problem };
+  const recorded = { ...verdict.decision, stage: "retrieval" as const };
 
-  if (decision.type === "edit" && decision.chunk_ids) {
-    const evidence = await cfg.providers.retriever.getPassages(decision.chunk_ids);
-    if (evidence.length !== decision.chunk_ids.length) {
-      throw new DecisionNotAllowedError("some chunk_ids are not passages of the knowledge base");
+  if (recorded.type === "edit" && recorded.chunk_ids) {
+    const evidence = await cfg.providers.retriever.getPassages(recorded.chunk_ids);
+    if (evidence.length !== new Set(recorded.chunk_ids).size) {
+      return { refusedDecision: "some chunk_ids are not passages of the knowledge base" };
     }
-    return { decisions: [recorded], evidence };
+    return { decisions: [recorded], evidence, refusedDecision: undefined };
   }
-  if (decision.type === "revise") {
-    return { decisions: [recorded], revisionCount: state.revisionCount + 1 };
+  if (recorded.type === "revise") {
+    return { decisions: [recorded], revisionCount: state.revisionCount + 1, refusedDecision: undefined };
   }
-  return { decisions: [recorded] };
+  return { decisions: [recorded], refusedDecision: undefined };
 }

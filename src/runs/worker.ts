@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { Logger } from "../logger.js";
-import { DecisionNotAllowedError } from "../graph/decision-rules.js";
 import { setThreadStatus } from "../repositories/threads.js";
 import { claimRun, failRun, renewLease, type RunRow } from "../repositories/runs.js";
 import type { RunSignals } from "./thread-events.js";
@@ -21,7 +20,7 @@ export interface WorkerOptions {
 
 /** Errors a retry cannot fix: the run fails at once instead of being tried again. */
 function isPermanent(error: unknown): boolean {
-  return error instanceof DecisionNotAllowedError || (error as Error)?.name === "ZodError";
+  return (error as Error)?.name === "ZodError";
 }
 
 /**
