@@ -19,15 +19,16 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
+import { inspect } from "node:util";
 import { serve, type ServerType } from "@hono/node-server";
 import { Command, INTERRUPT, isInterrupted, MemorySaver } from "@langchain/langgraph";
 import pg from "pg";
 import { pino } from "pino";
-import { createApp } from "../src/api/app.js";
+import { createAppFor } from "../src/api/app.js";
 import { parseCli } from "../src/cli/args.js";
 import { openDatabase, type Database } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
-import { readEnv, type Env } from "../src/env.js";
+import { EnvError, readEnv, type Env } from "../src/env.js";
 import { defaultPolicy } from "../src/graph/default-policy.js";
 import { compileGraph } from "../src/graph/graph.js";
 import { seedSampleKnowledgeBase } from "../src/knowledge/seed.js";
@@ -100,7 +101,8 @@ class BenchError extends Error {}
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new BenchError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new BenchError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
   return n;
 }
 
@@ -114,20 +116,28 @@ function parseOptions(env: Env): Options {
     "sql-breakdown": { type: "boolean" },
     "allow-remote-database": { type: "boolean" },
   });
-  if (positionals.length > 0) throw new BenchError(`unexpected argument "${positionals[0]}"\n\n${USAGE}`);
+  if (positionals.length > 0)
+    throw new BenchError(`unexpected argument "${positionals[0]}"\n\n${USAGE}`);
   let targets: Target[];
   if (values.targets === undefined) {
     targets = env.DATABASE_URL ? ["embedded", "postgres", "memory"] : ["embedded", "memory"];
   } else {
-    const names = values.targets.split(",").map((t) => t.trim()).filter(Boolean);
+    const names = values.targets
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean);
     const unknown = names.filter((t) => !(TARGETS as readonly string[]).includes(t));
     if (unknown.length > 0 || names.length === 0) {
-      throw new BenchError(`--targets: unknown target "${unknown.join(",")}"; choose from ${TARGETS.join(", ")}`);
+      throw new BenchError(
+        `--targets: unknown target "${unknown.join(",")}"; choose from ${TARGETS.join(", ")}`,
+      );
     }
     targets = [...new Set(names)] as Target[];
   }
   if (targets.includes("postgres") && !env.DATABASE_URL) {
-    throw new BenchError("the postgres target needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)");
+    throw new BenchError(
+      "the postgres target needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)",
+    );
   }
   return {
     threads: positiveInt("threads", values.threads, 200),
@@ -156,23 +166,26 @@ class SqlCounter {
   readonly byText = new Map<string, number>();
 
   attach(pool: pg.Pool): void {
-    const counter = this;
     pool.on("connect", (client) => {
-      const original = client.query as (...args: unknown[]) => unknown;
-      client.query = function (this: pg.PoolClient, ...args: unknown[]) {
-        counter.statements++;
-        const first = args[0];
-        const text = typeof first === "string" ? first : (first as { text?: unknown } | null)?.text;
-        const key = typeof text === "string" ? text.replace(/\s+/g, " ").trim().slice(0, 100) : "(other)";
-        counter.byText.set(key, (counter.byText.get(key) ?? 0) + 1);
-        return original.apply(this, args);
-      } as typeof client.query;
+      const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+      client.query = ((...args: unknown[]) => {
+        this.count(args[0]);
+        return original(...args);
+      }) as typeof client.query;
     });
-    const poolQuery = pool.query as (...args: unknown[]) => unknown;
-    pool.query = function (this: pg.Pool, ...args: unknown[]) {
-      counter.viaPoolQuery++;
-      return poolQuery.apply(this, args);
-    } as typeof pool.query;
+    const poolQuery = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    pool.query = ((...args: unknown[]) => {
+      this.viaPoolQuery++;
+      return poolQuery(...args);
+    }) as typeof pool.query;
+  }
+
+  private count(query: unknown): void {
+    this.statements++;
+    const text = typeof query === "string" ? query : (query as { text?: unknown } | null)?.text;
+    const key =
+      typeof text === "string" ? text.replace(/\s+/g, " ").trim().slice(0, 100) : "(other)";
+    this.byText.set(key, (this.byText.get(key) ?? 0) + 1);
   }
 
   reset(): void {
@@ -186,7 +199,10 @@ class SqlCounter {
     return [...this.byText.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
-      .map(([statement, count]) => ({ statement, per_thread: Math.round((count / threads) * 100) / 100 }));
+      .map(([statement, count]) => ({
+        statement,
+        per_thread: Math.round((count / threads) * 100) / 100,
+      }));
   }
 }
 
@@ -248,13 +264,7 @@ async function startHttpService(
   let server: ServerType | undefined;
   try {
     runtime = await createRuntime({ env, logger, database, startWorker: true });
-    const app = createApp({
-      pool: runtime.db.pool,
-      signals: runtime.signals,
-      logger,
-      maxAttempts: env.RUN_MAX_ATTEMPTS,
-      maxBodyBytes: env.MAX_BODY_BYTES,
-    });
+    const app = createAppFor(runtime);
     const port = await new Promise<number>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
         resolve(info.port),
@@ -269,6 +279,8 @@ async function startHttpService(
       sql,
       runThread: (question, abort) => httpRoundTrip(baseUrl, question, abort),
       async close() {
+        // Requests still long-polling (after an error or Ctrl-C) would only log "pool ended".
+        logger.level = "silent";
         await new Promise<void>((resolve) => {
           listening.close(() => resolve());
           if ("closeAllConnections" in listening) listening.closeAllConnections();
@@ -285,7 +297,13 @@ async function startHttpService(
   }
 }
 
-async function call(baseUrl: string, method: string, route: string, body: unknown, abort: AbortSignal): Promise<unknown> {
+async function call(
+  baseUrl: string,
+  method: string,
+  route: string,
+  body: unknown,
+  abort: AbortSignal,
+): Promise<unknown> {
   const signal = AbortSignal.any([abort, AbortSignal.timeout((WAIT_SECONDS + 30) * 1000)]);
   let res: Response;
   try {
@@ -299,30 +317,60 @@ async function call(baseUrl: string, method: string, route: string, body: unknow
     throw new BenchError(`${method} ${route}: ${(error as Error).message}`, { cause: error });
   }
   const text = await res.text();
-  if (!res.ok) throw new BenchError(`${method} ${route} answered ${res.status}: ${text.slice(0, 500)}`);
+  if (!res.ok)
+    throw new BenchError(`${method} ${route} answered ${res.status}: ${text.slice(0, 500)}`);
   try {
     return JSON.parse(text);
   } catch {
-    throw new BenchError(`${method} ${route} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
+    throw new BenchError(
+      `${method} ${route} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`,
+    );
   }
 }
 
 /** Waits (by ?wait= long polls) until the thread leaves queued/running, within the phase budget. */
-async function settle(baseUrl: string, view: ThreadView, since: number, abort: AbortSignal): Promise<ThreadView> {
+async function settle(
+  baseUrl: string,
+  view: ThreadView,
+  since: number,
+  abort: AbortSignal,
+): Promise<ThreadView> {
   while (view.status === "queued" || view.status === "running") {
+    if (view.error) {
+      // A run failed and waits for its retry: the round trip is no longer the one measured.
+      throw new BenchError(
+        `a run of thread ${view.thread_id} failed (the worker will retry it): ${view.error}`,
+      );
+    }
     if (performance.now() - since > PHASE_BUDGET_MS) {
       throw new BenchError(
         `thread ${view.thread_id} is still "${view.status}" after ${PHASE_BUDGET_MS / 1000} s: the service is not keeping up (try a lower --concurrency)`,
       );
     }
-    view = (await call(baseUrl, "GET", `/threads/${view.thread_id}?wait=${WAIT_SECONDS}`, undefined, abort)) as ThreadView;
+    view = (await call(
+      baseUrl,
+      "GET",
+      `/threads/${view.thread_id}?wait=${WAIT_SECONDS}`,
+      undefined,
+      abort,
+    )) as ThreadView;
   }
   return view;
 }
 
-async function httpRoundTrip(baseUrl: string, question: string, abort: AbortSignal): Promise<ThreadTiming> {
+async function httpRoundTrip(
+  baseUrl: string,
+  question: string,
+  abort: AbortSignal,
+): Promise<ThreadTiming> {
   const t0 = performance.now();
-  let thread = (await call(baseUrl, "POST", `/threads?wait=${WAIT_SECONDS}`, { question }, abort)) as ThreadView;
+  let thread = (await call(
+    baseUrl,
+    "POST",
+    `/threads?wait=${WAIT_SECONDS}`,
+    { question },
+    abort,
+  )) as ThreadView;
   thread = await settle(baseUrl, thread, t0, abort);
   if (thread.status !== "awaiting_review") {
     throw new BenchError(
@@ -331,7 +379,9 @@ async function httpRoundTrip(baseUrl: string, question: string, abort: AbortSign
   }
   const pending = thread.reviews.filter((r) => r.status === "pending");
   if (pending.length !== 1) {
-    throw new BenchError(`thread ${thread.thread_id} is awaiting review with ${pending.length} pending reviews`);
+    throw new BenchError(
+      `thread ${thread.thread_id} is awaiting review with ${pending.length} pending reviews`,
+    );
   }
   const t1 = performance.now();
   const decided = (await call(
@@ -364,10 +414,16 @@ async function startEmbedded(base: Env): Promise<Driver> {
   }
   const sql = new SqlCounter();
   sql.attach(database.pool);
-  return startHttpService(env, database, sql, `${database.description} (PGlite, 1 connection via pglite-socket)`, async () => {
-    await database.close();
-    await removeDir();
-  });
+  return startHttpService(
+    env,
+    database,
+    sql,
+    `${database.description} (PGlite, 1 connection via pglite-socket)`,
+    async () => {
+      await database.close();
+      await removeDir();
+    },
+  );
 }
 
 function isLocalHost(hostname: string): boolean {
@@ -385,7 +441,8 @@ async function startPostgres(base: Env, allowRemote: boolean): Promise<Driver> {
   }
   const name = `signoff_bench_${randomBytes(8).toString("hex")}`;
   await adminQuery(baseUrl, `CREATE DATABASE ${name}`);
-  const drop = (): Promise<void> => adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  const drop = (): Promise<void> =>
+    adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
   const env = serviceEnv(base, { DATABASE_URL: url.toString() });
@@ -418,9 +475,12 @@ async function adminQuery(url: string, text: string): Promise<void> {
   try {
     await client.connect();
   } catch (error) {
-    throw new BenchError(`cannot connect to DATABASE_URL (${new URL(url).host}): ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new BenchError(
+      `cannot connect to DATABASE_URL (${new URL(url).host}): ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     await client.query(text);
@@ -460,9 +520,14 @@ async function startMemory(base: Env): Promise<Driver> {
         }
         const interruptId = paused[INTERRUPT][0]!.id!;
         const t1 = performance.now();
-        const done = await graph.invoke(new Command({ resume: { [interruptId]: { type: "approve" } } }), config);
+        const done = await graph.invoke(
+          new Command({ resume: { [interruptId]: { type: "approve" } } }),
+          config,
+        );
         if (isInterrupted(done) || done.answer === undefined || done.provenance !== "approved") {
-          throw new BenchError(`"${question}" did not complete with an approved answer after the approval`);
+          throw new BenchError(
+            `"${question}" did not complete with an approved answer after the approval`,
+          );
         }
         const t2 = performance.now();
         return { createMs: t1 - t0, decideMs: t2 - t1, totalMs: t2 - t0 };
@@ -508,7 +573,10 @@ async function runLoad(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, client));
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined)
+    throw failure instanceof Error
+      ? failure
+      : new BenchError(`a thread failed: ${inspect(failure)}`);
   if (abort.aborted) throw new BenchError("interrupted");
   return { timings, wallMs: performance.now() - started };
 }
@@ -607,7 +675,12 @@ function table(results: TargetResult[]): string {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-async function benchTarget(target: Target, env: Env, options: Options, abort: AbortSignal): Promise<TargetResult> {
+async function benchTarget(
+  target: Target,
+  env: Env,
+  options: Options,
+  abort: AbortSignal,
+): Promise<TargetResult> {
   const log = (message: string): void => void process.stderr.write(`[${target}] ${message}\n`);
   const setupStarted = performance.now();
   log("starting…");
@@ -618,7 +691,9 @@ async function benchTarget(target: Target, env: Env, options: Options, abort: Ab
         ? await startPostgres(env, options.allowRemoteDatabase)
         : await startMemory(env);
   try {
-    log(`ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s: ${driver.description}`);
+    log(
+      `ready in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s: ${driver.description}`,
+    );
     if (options.warmup > 0) {
       await runLoad(driver, options.warmup, options.concurrency, abort);
       log(`warmed up with ${options.warmup} threads`);
@@ -629,17 +704,23 @@ async function benchTarget(target: Target, env: Env, options: Options, abort: Ab
     const step = Math.max(1, Math.ceil(options.threads / 10));
     const measureStarted = performance.now();
     let last = { done: 0, at: measureStarted };
-    const { timings, wallMs } = await runLoad(driver, options.threads, options.concurrency, abort, (done) => {
-      if (done % step === 0 || done === options.threads) {
-        const now = performance.now();
-        const overall = done / ((now - measureStarted) / 1000);
-        const recent = (done - last.done) / ((now - last.at) / 1000);
-        last = { done, at: now };
-        log(
-          `${done}/${options.threads} (${Math.round((done / options.threads) * 100)}%) ${overall.toFixed(1)} threads/s so far, ${recent.toFixed(1)} in the last step`,
-        );
-      }
-    });
+    const { timings, wallMs } = await runLoad(
+      driver,
+      options.threads,
+      options.concurrency,
+      abort,
+      (done) => {
+        if (done % step === 0 || done === options.threads) {
+          const now = performance.now();
+          const overall = done / ((now - measureStarted) / 1000);
+          const recent = (done - last.done) / ((now - last.at) / 1000);
+          last = { done, at: now };
+          log(
+            `${done}/${options.threads} (${Math.round((done / options.threads) * 100)}%) ${overall.toFixed(1)} threads/s so far, ${recent.toFixed(1)} in the last step`,
+          );
+        }
+      },
+    );
     const statements = driver.sql.statements;
     const cpu = process.cpuUsage(cpuAtStart);
     const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -669,7 +750,9 @@ async function benchTarget(target: Target, env: Env, options: Options, abort: Ab
       load_average_at_start: Math.round(loadAtStart * 100) / 100,
     };
   } finally {
-    await driver.close().catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}`));
+    await driver
+      .close()
+      .catch((error: unknown) => log(`cleanup failed: ${(error as Error).message}`));
   }
 }
 
@@ -689,7 +772,9 @@ async function main(): Promise<void> {
     try {
       results.push(await benchTarget(target, env, options, controller.signal));
     } catch (error) {
-      throw new BenchError(`target ${target} failed: ${(error as Error).message}`, { cause: error });
+      throw new BenchError(`target ${target} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -729,8 +814,10 @@ main().then(
     setTimeout(() => process.exit(), 2000).unref();
   },
   (error: unknown) => {
-    const known = error instanceof BenchError || (error as Error)?.name === "EnvError";
-    console.error(`bench: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`);
+    const known = error instanceof BenchError || error instanceof EnvError;
+    console.error(
+      `bench: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`,
+    );
     // An unexpected error inside a target: show where it came from.
     const cause = (error as Error)?.cause;
     if (cause !== undefined && !(cause instanceof BenchError)) console.error(cause);

@@ -50,11 +50,33 @@ export const envSchema = z.object({
   RUN_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
   RUN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
 
+  /** Review SLAs and approvals per stage and risk tier (JSON file); built-in defaults when absent. */
+  REVIEW_POLICY_FILE: z.string().min(1).optional(),
+  /** A reviewer's claim on an item lasts this long unless renewed with a heartbeat. */
+  CLAIM_LEASE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** How often the worker's sweeper looks for expired claims and overdue reviews. */
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0.05).max(3600).default(15),
+
+  /** Where webhook events are POSTed; no webhooks when unset. */
+  WEBHOOK_URL: z.string().url().optional(),
+  /** HMAC-SHA256 key for the Signoff-Signature header; required with WEBHOOK_URL. */
+  WEBHOOK_SECRET: z.string().min(16).optional(),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
+
   /** Tests only: a real Postgres server to run the storage tests against as well. */
   TEST_DATABASE_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Rules across variables. */
+function checkCombinations(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.WEBHOOK_URL && !env.WEBHOOK_SECRET) {
+    problems.push("  WEBHOOK_SECRET: required with WEBHOOK_URL (at least 16 characters)");
+  }
+  return problems;
+}
 
 export class EnvError extends Error {}
 
@@ -66,6 +88,8 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new EnvError(`Invalid environment:\n${lines.join("\n")}`);
   }
+  const problems = checkCombinations(parsed.data);
+  if (problems.length) throw new EnvError(`Invalid environment:\n${problems.join("\n")}`);
   return parsed.data;
 }
 

@@ -9,9 +9,14 @@ import { seedSampleKnowledgeBase } from "./knowledge/seed.js";
 import type { Logger } from "./logger.js";
 import { createProviders } from "./providers/index.js";
 import type { Providers } from "./providers/types.js";
-import { executeRun } from "./runs/executor.js";
+import { executeRun, type ExecutorDeps } from "./runs/executor.js";
+import { loadReviewPolicy, type ReviewPolicy } from "./services/review-policy.js";
+import { emitNothing, emitToOutbox, type EmitEvent } from "./webhooks/emit.js";
 import { RunSignals } from "./runs/thread-events.js";
 import { Worker } from "./runs/worker.js";
+import { Sweeper } from "./runs/sweeper.js";
+import type { ReviewServiceDeps } from "./services/reviews.js";
+import { WebhookDeliverer } from "./webhooks/deliverer.js";
 
 /** Everything a process needs, built once: the composition root. */
 export interface Runtime {
@@ -21,8 +26,15 @@ export interface Runtime {
   graph: SignoffGraph;
   context: GraphContext;
   signals: RunSignals;
-  /** Present when this process runs workers. */
+  reviewPolicy: ReviewPolicy;
+  emit: EmitEvent;
+  executorDeps: ExecutorDeps;
+  /** What the review services need; the API and the sweeper share it. */
+  reviewDeps: ReviewServiceDeps;
+  /** Present when this process runs workers (with them the review sweeper and webhook deliverer). */
   worker?: Worker;
+  sweeper?: Sweeper;
+  deliverer?: WebhookDeliverer;
   close(): Promise<void>;
 }
 
@@ -60,6 +72,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const graph = compileGraph(new PostgresSaver(db.pool));
     const context: GraphContext = { providers, policy, settings: settingsFromEnv(env) };
     const signals = new RunSignals();
+    const reviewPolicy = await loadReviewPolicy(env.REVIEW_POLICY_FILE);
+    const emit = env.WEBHOOK_URL ? emitToOutbox : emitNothing;
+    const executorDeps: ExecutorDeps = { pool: db.pool, graph, context, reviewPolicy, emit };
     const worker = options.startWorker
       ? new Worker({
           pool: db.pool,
@@ -67,10 +82,34 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           signals,
           concurrency: env.WORKER_CONCURRENCY,
           leaseSeconds: env.RUN_LEASE_SECONDS,
-          execute: (run, signal) => executeRun({ pool: db.pool, graph, context }, run, signal),
+          execute: (run, signal) => executeRun(executorDeps, run, signal),
         })
       : undefined;
+    const reviewDeps: ReviewServiceDeps = {
+      pool: db.pool,
+      signals,
+      maxAttempts: env.RUN_MAX_ATTEMPTS,
+      reviewPolicy,
+      emit,
+      claimLeaseSeconds: env.CLAIM_LEASE_SECONDS,
+      now: () => new Date(),
+    };
+    const sweeper = options.startWorker
+      ? new Sweeper(reviewDeps, logger, env.SWEEP_INTERVAL_SECONDS * 1000)
+      : undefined;
+    const deliverer =
+      options.startWorker && env.WEBHOOK_URL && env.WEBHOOK_SECRET
+        ? new WebhookDeliverer({
+            pool: db.pool,
+            logger,
+            url: env.WEBHOOK_URL,
+            secret: env.WEBHOOK_SECRET,
+            maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+          })
+        : undefined;
     worker?.start();
+    sweeper?.start();
+    deliverer?.start();
     return {
       env,
       logger,
@@ -78,9 +117,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       graph,
       context,
       signals,
+      reviewPolicy,
+      emit,
+      executorDeps,
+      reviewDeps,
       worker,
+      sweeper,
+      deliverer,
       async close() {
-        await worker?.stop();
+        await Promise.all([worker?.stop(), sweeper?.stop(), deliverer?.stop()]);
         if (!options.database) await db.close();
       },
     };

@@ -1,21 +1,29 @@
 import { serve } from "@hono/node-server";
-import { createApp } from "./api/app.js";
+import { createAppFor } from "./api/app.js";
 import { EnvError, readEnv } from "./env.js";
 import { createLogger } from "./logger.js";
 import { createRuntime } from "./runtime.js";
+import { hasActiveKeys } from "./auth/keys.js";
+import { isLoopbackHost } from "./auth/principal.js";
 
 /** Starts the HTTP API (and, by default, the workers) in this process. */
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const runtime = await createRuntime({ env, logger, startWorker: env.WORKERS_IN_PROCESS });
-  const app = createApp({
-    pool: runtime.db.pool,
-    signals: runtime.signals,
-    logger,
-    maxAttempts: env.RUN_MAX_ATTEMPTS,
-    maxBodyBytes: env.MAX_BODY_BYTES,
-  });
+  if (!(await hasActiveKeys(runtime.db.pool))) {
+    if (!isLoopbackHost(env.HOST)) {
+      await runtime.close();
+      throw new EnvError(
+        `HOST=${env.HOST} with no API keys would expose an open server: create a key first (npm run keys -- create --role admin --name you) or bind 127.0.0.1`,
+      );
+    }
+    logger.warn(
+      { host: env.HOST },
+      "no API keys: open development mode, every caller has every role; bound to loopback only",
+    );
+  }
+  const app = createAppFor(runtime);
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
     logger.info(
       {

@@ -64,7 +64,7 @@ describe.each(testDatabases)("durability ($name)", (kind) => {
   it("re-executing a run that already paused writes no second review", async () => {
     const thread = await ask(h, QUESTIONS.unanswerable);
     const { rows } = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [thread.thread_id]);
-    const deps = { pool: db.pool, graph: h.runtime.graph, context: h.runtime.context };
+    const deps = h.runtime.executorDeps;
     // As if the worker died after the graph paused but before the run was marked done.
     await executeRun(deps, rows[0]!);
     await executeRun(deps, rows[0]!);
@@ -114,7 +114,11 @@ describe.each(testDatabases)("durability ($name)", (kind) => {
         pollMs: 50,
         workerId: id,
         execute: (run, signal) =>
-          executeRun({ pool: db.pool, graph: api.runtime.graph, context: { ...api.runtime.context, providers } }, run, signal),
+          executeRun(
+            { ...api.runtime.executorDeps, context: { ...api.runtime.context, providers } },
+            run,
+            signal,
+          ),
       });
 
     // Stop the suite's own worker so only the two below take runs.

@@ -3,7 +3,7 @@
  * dev server in a child process and driven through @langchain/langgraph-sdk, as Studio does.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -24,7 +24,9 @@ function freePort(): Promise<number> {
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
       server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
       );
     });
   });
@@ -34,7 +36,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let child: ChildProcess | undefined;
 let exited: Promise<void> = Promise.resolve();
-let dataDir = "";
+let tempDir = "";
 let output = "";
 let client: Client;
 
@@ -44,7 +46,9 @@ async function waitUntilReady(url: string): Promise<void> {
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (!child || child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`langgraphjs dev exited (${child?.exitCode ?? child?.signalCode}):\n${tail()}`);
+      throw new Error(
+        `langgraphjs dev exited (${child?.exitCode ?? child?.signalCode}):\n${tail()}`,
+      );
     }
     try {
       const res = await fetch(`${url}/ok`, { signal: AbortSignal.timeout(2000) });
@@ -54,7 +58,32 @@ async function waitUntilReady(url: string): Promise<void> {
     }
     await sleep(250);
   }
-  throw new Error(`langgraphjs dev did not answer ${url}/ok within ${STARTUP_TIMEOUT_MS} ms:\n${tail()}`);
+  throw new Error(
+    `langgraphjs dev did not answer ${url}/ok within ${STARTUP_TIMEOUT_MS} ms:\n${tail()}`,
+  );
+}
+
+/**
+ * A project directory for the dev server: the repo's langgraph.json with absolute graph paths,
+ * and a link to the repo's node_modules (the server resolves @langchain/langgraph from the
+ * config's directory). The server keeps its threads in `.langgraph_api/` next to the config, so
+ * the test's threads neither pile up in, nor clobber, those of a developer's `npm run studio`.
+ */
+async function isolatedProject(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await symlink(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  const config = JSON.parse(await readFile(path.join(ROOT, "langgraph.json"), "utf8")) as {
+    graphs: Record<string, string>;
+  };
+  const graphs = Object.fromEntries(
+    Object.entries(config.graphs).map(([id, spec]) => {
+      const [file = "", symbol = ""] = spec.split(":");
+      return [id, `${path.resolve(ROOT, file)}:${symbol}`];
+    }),
+  );
+  const file = path.join(dir, "langgraph.json");
+  await writeFile(file, JSON.stringify({ ...config, graphs }, null, 2));
+  return file;
 }
 
 /** Starts a run on the thread, waits for it, and fails with the server's output if it errored. */
@@ -70,11 +99,12 @@ async function run(threadId: string, payload: Parameters<Client["runs"]["create"
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), "signoff-studio-"));
+  tempDir = await mkdtemp(path.join(tmpdir(), "signoff-studio-"));
+  const config = await isolatedProject(path.join(tempDir, "project"));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATA_DIR: dataDir,
+    DATA_DIR: path.join(tempDir, "data"),
     // Empty, not deleted: the CLI loads .env without overriding keys that are already set, and
     // readEnv treats "" as unset, so a developer's .env cannot point this test at a real database.
     DATABASE_URL: "",
@@ -91,7 +121,17 @@ beforeAll(async () => {
   };
   const spawned = spawn(
     CLI,
-    ["dev", "--no-browser", "--no-reload", "--host", "127.0.0.1", "--port", String(port)],
+    [
+      "dev",
+      "--no-browser",
+      "--no-reload",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--config",
+      config,
+    ],
     // Its own process group, so afterAll can stop the CLI and the server it spawns together.
     { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -111,7 +151,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const pid = child?.pid;
-  if (pid !== undefined && child?.exitCode === null && child.signalCode === null) {
+  // Signal the group even when the CLI itself has exited: its server child may not have.
+  if (pid !== undefined) {
     const signalGroup = (signal: NodeJS.Signals) => {
       try {
         process.kill(-pid, signal);
@@ -125,7 +166,7 @@ afterAll(async () => {
     signalGroup("SIGKILL");
     if (!stopped) await Promise.race([exited, sleep(2000)]);
   }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+  if (tempDir) await rm(tempDir, { recursive: true, force: true, maxRetries: 3 });
 }, 15_000);
 
 describe("the Studio graph under the LangGraph CLI dev server", () => {
@@ -158,7 +199,9 @@ describe("the Studio graph under the LangGraph CLI dev server", () => {
 
   it("answers a question the knowledge base covers without pausing", async () => {
     const thread = await client.threads.create();
-    await run(thread.thread_id, { input: { question: "How many days do I have to return unused items?" } });
+    await run(thread.thread_id, {
+      input: { question: "How many days do I have to return unused items?" },
+    });
 
     const done = await client.threads.getState<Record<string, unknown>>(thread.thread_id);
     expect(done.next).toEqual([]);

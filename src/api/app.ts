@@ -3,14 +3,20 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type pg from "pg";
+import type { Principal } from "../auth/principal.js";
 import type { Logger } from "../logger.js";
+import type { Runtime } from "../runtime.js";
+import type { ReviewPolicy } from "../services/review-policy.js";
+import type { EmitEvent } from "../webhooks/emit.js";
 import type { RunSignals } from "../runs/thread-events.js";
 import { ServiceError } from "../services/errors.js";
 import type { ReviewServiceDeps } from "../services/reviews.js";
 import type { ThreadServiceDeps } from "../services/threads.js";
 import { ApiError, isDatabaseUnavailable, type ErrorBody } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
+import { authenticate } from "./auth.js";
 import { documentRoutes } from "./routes/documents.js";
+import { keyRoutes } from "./routes/keys.js";
 import { healthRoutes } from "./routes/health.js";
 import { reviewRoutes } from "./routes/reviews.js";
 import { threadRoutes } from "./routes/threads.js";
@@ -21,7 +27,7 @@ export interface Services {
 }
 
 export type ApiEnv = {
-  Variables: { services: Services; actor: string; requestId: string };
+  Variables: { services: Services; actor: string; principal: Principal; requestId: string };
 };
 
 export interface AppDeps {
@@ -30,6 +36,27 @@ export interface AppDeps {
   logger: Logger;
   maxAttempts: number;
   maxBodyBytes: number;
+  reviewPolicy: ReviewPolicy;
+  emit: EmitEvent;
+  claimLeaseSeconds: number;
+  now?: () => Date;
+}
+
+/** The app over a runtime's database, signals and policies. */
+export function createAppFor(runtime: Runtime, overrides: Partial<AppDeps> = {}): Hono<ApiEnv> {
+  const { reviewDeps } = runtime;
+  return createApp({
+    pool: reviewDeps.pool,
+    signals: reviewDeps.signals,
+    logger: runtime.logger,
+    maxAttempts: reviewDeps.maxAttempts,
+    maxBodyBytes: runtime.env.MAX_BODY_BYTES,
+    reviewPolicy: reviewDeps.reviewPolicy,
+    emit: reviewDeps.emit,
+    claimLeaseSeconds: reviewDeps.claimLeaseSeconds,
+    now: reviewDeps.now,
+    ...overrides,
+  });
 }
 
 function errorJson(code: string, message: string, details?: unknown): ErrorBody {
@@ -38,6 +65,8 @@ function errorJson(code: string, message: string, details?: unknown): ErrorBody 
 
 const STATUS_CODES: Record<number, string> = {
   400: "bad_request",
+  401: "unauthenticated",
+  403: "forbidden",
   404: "not_found",
   405: "method_not_allowed",
   413: "payload_too_large",
@@ -48,7 +77,15 @@ const STATUS_CODES: Record<number, string> = {
 export function createApp(deps: AppDeps): Hono<ApiEnv> {
   const services: Services = {
     threads: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts },
-    reviews: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts },
+    reviews: {
+      pool: deps.pool,
+      signals: deps.signals,
+      maxAttempts: deps.maxAttempts,
+      reviewPolicy: deps.reviewPolicy,
+      emit: deps.emit,
+      claimLeaseSeconds: deps.claimLeaseSeconds,
+      now: deps.now ?? (() => new Date()),
+    },
   };
   const app = new Hono<ApiEnv>();
 
@@ -56,8 +93,6 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.use(async (c, next) => {
     const started = performance.now();
     c.set("services", services);
-    // Until API keys exist (the review-workflow issue), every caller is the same anonymous actor.
-    c.set("actor", "anonymous");
     await next();
     deps.logger.info(
       {
@@ -65,6 +100,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
+        actor: c.var.actor,
         ms: Math.round((performance.now() - started) * 10) / 10,
       },
       "request",
@@ -83,9 +119,14 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   );
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/", healthRoutes());
+  for (const path of ["/threads", "/reviews", "/documents", "/keys"]) {
+    app.use(path, authenticate());
+    app.use(`${path}/*`, authenticate());
+  }
   app.route("/threads", threadRoutes());
   app.route("/reviews", reviewRoutes());
   app.route("/documents", documentRoutes());
+  app.route("/keys", keyRoutes());
 
   app.notFound((c) => c.json(errorJson("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {

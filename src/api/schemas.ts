@@ -22,6 +22,12 @@ export const listReviewsQuery = z
   .object({
     status: z.enum(reviewStatuses).optional(),
     stage: z.enum(reviewStages).optional(),
+    risk_tier: z.enum(["low", "medium", "high"]).optional(),
+    queue: z.enum(["main", "escalation"]).optional(),
+    /** "me", "none" (unclaimed) or a reviewer's name. */
+    assignee: z.string().min(1).max(100).optional(),
+    /** Only items waiting at least this many seconds. */
+    older_than: z.coerce.number().int().min(0).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().min(1).max(500).optional(),
   })
@@ -92,6 +98,11 @@ const reviewListItem = z.object({
   risk_tier: z.string(),
   reason: z.string(),
   question: z.string(),
+  queue: z.enum(["main", "escalation"]),
+  claimed_by: z.string().nullable(),
+  claim_expires_at: timestamp.nullable(),
+  due_at: timestamp.nullable(),
+  escalated_at: timestamp.nullable(),
   created_at: timestamp,
   decided_at: timestamp.nullable(),
   decision_type: z.enum(decisionTypes).nullable(),
@@ -129,6 +140,12 @@ export const reviewCardSchema = z.object({
 });
 
 export const reviewResponse = reviewListItem.extend({
+  version: z.string(),
+  fallback_at: timestamp.nullable(),
+  approvals: z.object({
+    required: z.number().int(),
+    votes: z.array(z.object({ actor: z.string(), decision_type: z.enum(decisionTypes), at: timestamp })),
+  }),
   trigger: z.record(z.string(), z.unknown()),
   card: reviewCardSchema,
   interrupt: z.object({
@@ -146,6 +163,7 @@ export const reviewResponse = reviewListItem.extend({
 });
 
 export const decisionResponse = z.object({
+  outcome: z.enum(["decided", "vote_recorded", "escalated"]),
   review: reviewResponse,
   thread: threadResponse,
 });

@@ -37,14 +37,13 @@ type WithConfig = SignoffGraph["withConfig"];
  */
 export function bindContext(graph: SignoffGraph, context: GraphContext): SignoffGraph {
   const proto = Object.getPrototypeOf(graph) as SignoffGraph;
-  const streamIterator: StreamIterator = proto._streamIterator;
-  const withConfig: WithConfig = proto.withConfig;
   graph._streamIterator = function (this: SignoffGraph, input, options) {
     const runContext = (options?.context ?? {}) as Record<string, unknown>;
-    return streamIterator.call(this, input, { ...options, context: { ...runContext, ...context } });
+    const merged = { ...options, context: { ...runContext, ...context } };
+    return proto._streamIterator.call(this, input, merged);
   } as StreamIterator;
   graph.withConfig = function (this: SignoffGraph, config: Parameters<WithConfig>[0]) {
-    return bindContext(withConfig.call(this, config), context);
+    return bindContext(proto.withConfig.call(this, config), context);
   } as WithConfig;
   return graph;
 }

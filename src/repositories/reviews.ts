@@ -22,6 +22,21 @@ export interface ReviewRow {
   decided_by: string | null;
   decided_at: Date | null;
   created_at: Date;
+  claimed_by: string | null;
+  claim_expires_at: Date | null;
+  first_claimed_at: Date | null;
+  due_at: Date | null;
+  fallback_at: Date | null;
+  escalated_at: Date | null;
+  queue: "main" | "escalation";
+  approvals_required: number;
+}
+
+export interface VoteRow {
+  actor: string;
+  decision_type: string;
+  decision: Decision;
+  created_at: Date;
 }
 
 export function cardOf(review: Pick<ReviewRow, "interrupt">): ReviewCard {
@@ -33,12 +48,14 @@ export async function insertReviewOnce(
   db: Queryable,
   review: Pick<
     ReviewRow,
-    "thread_id" | "interrupt_id" | "stage" | "priority" | "risk_tier" | "reason" | "trigger" | "interrupt"
-  >,
+    "thread_id" | "interrupt_id" | "stage" | "priority" | "risk_tier" | "reason" | "trigger" | "interrupt" | "approvals_required"
+  > & { escalate_after_minutes: number; fallback_after_minutes: number },
 ): Promise<ReviewRow | undefined> {
   const { rows } = await db.query<ReviewRow>(
-    `INSERT INTO reviews (thread_id, interrupt_id, stage, priority, risk_tier, reason, trigger, interrupt)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO reviews (thread_id, interrupt_id, stage, priority, risk_tier, reason, trigger, interrupt,
+       approvals_required, due_at, fallback_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+       clock_timestamp() + make_interval(secs => $10 * 60), clock_timestamp() + make_interval(secs => $11 * 60))
      ON CONFLICT (interrupt_id) DO NOTHING RETURNING *`,
     [
       review.thread_id,
@@ -49,9 +66,108 @@ export async function insertReviewOnce(
       review.reason,
       review.trigger,
       review.interrupt,
+      review.approvals_required,
+      review.escalate_after_minutes,
+      review.fallback_after_minutes,
     ],
   );
   return rows[0];
+}
+
+/** Takes (or renews) a reviewer's lease; undefined when someone else holds a live one. */
+export async function claimReview(
+  db: Queryable,
+  reviewId: string,
+  actor: string,
+  now: Date,
+  leaseSeconds: number,
+): Promise<ReviewRow | undefined> {
+  const { rows } = await db.query<ReviewRow>(
+    `UPDATE reviews SET claimed_by = $2, claim_expires_at = $3::timestamptz + make_interval(secs => $4),
+       first_claimed_at = coalesce(first_claimed_at, $3::timestamptz)
+     WHERE review_id = $1 AND status = 'pending'
+       AND (claimed_by IS NULL OR claimed_by = $2 OR claim_expires_at <= $3::timestamptz)
+     RETURNING *`,
+    [reviewId, actor, now, leaseSeconds],
+  );
+  return rows[0];
+}
+
+export async function releaseClaim(db: Queryable, reviewId: string): Promise<ReviewRow | undefined> {
+  const { rows } = await db.query<ReviewRow>(
+    `UPDATE reviews SET claimed_by = NULL, claim_expires_at = NULL
+     WHERE review_id = $1 AND status = 'pending' AND claimed_by IS NOT NULL RETURNING *`,
+    [reviewId],
+  );
+  return rows[0];
+}
+
+/** Claims whose lease ran out go back to the queue; returns who held them. */
+export async function expireClaims(db: Queryable, now: Date): Promise<{ review_id: string; claimed_by: string }[]> {
+  const { rows } = await db.query<{ review_id: string; claimed_by: string }>(
+    `UPDATE reviews r SET claimed_by = NULL, claim_expires_at = NULL
+     FROM (SELECT review_id, claimed_by FROM reviews
+           WHERE status = 'pending' AND claimed_by IS NOT NULL AND claim_expires_at <= $1
+           FOR UPDATE SKIP LOCKED) old
+     WHERE r.review_id = old.review_id
+     RETURNING r.review_id, old.claimed_by`,
+    [now],
+  );
+  return rows;
+}
+
+/** Escalates one review (overdue or disputed): escalation queue, priority boost. */
+export async function escalateReview(db: Queryable, reviewId: string, now: Date, boost: number): Promise<ReviewRow | undefined> {
+  const { rows } = await db.query<ReviewRow>(
+    `UPDATE reviews SET escalated_at = $2, queue = 'escalation', priority = priority + $3
+     WHERE review_id = $1 AND status = 'pending' AND escalated_at IS NULL RETURNING *`,
+    [reviewId, now, boost],
+  );
+  return rows[0];
+}
+
+export async function overdueReviews(db: Queryable, now: Date, column: "due_at" | "fallback_at"): Promise<string[]> {
+  const extra = column === "due_at" ? "AND escalated_at IS NULL" : "";
+  const { rows } = await db.query<{ review_id: string }>(
+    `SELECT review_id FROM reviews WHERE status = 'pending' AND ${column} <= $1 ${extra}
+     ORDER BY ${column}, review_id LIMIT 100`,
+    [now],
+  );
+  return rows.map((r) => r.review_id);
+}
+
+export async function votesOf(db: Queryable, reviewId: string): Promise<VoteRow[]> {
+  const { rows } = await db.query<VoteRow>(
+    "SELECT actor, decision_type, decision, created_at FROM review_votes WHERE review_id = $1 ORDER BY created_at, actor",
+    [reviewId],
+  );
+  return rows;
+}
+
+export async function insertVote(db: Queryable, reviewId: string, actor: string, decision: Decision): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO review_votes (review_id, actor, decision, decision_type) VALUES ($1, $2, $3, $4)
+     ON CONFLICT DO NOTHING`,
+    [reviewId, actor, decision, decision.type],
+  );
+  return rowCount === 1;
+}
+
+export interface ReviewEventRow {
+  event_id: string;
+  type: string;
+  actor: string;
+  at: Date;
+  before: unknown;
+  after: unknown;
+}
+
+export async function eventsOf(db: Queryable, reviewId: string): Promise<ReviewEventRow[]> {
+  const { rows } = await db.query<ReviewEventRow>(
+    "SELECT event_id, type, actor, at, before, after FROM review_events WHERE review_id = $1 ORDER BY event_id",
+    [reviewId],
+  );
+  return rows;
 }
 
 export async function findReview(db: Queryable, reviewId: string): Promise<ReviewRow | undefined> {
@@ -104,6 +220,12 @@ export async function reviewsOfThread(db: Queryable, threadId: string): Promise<
 export interface QueueFilter {
   status?: ReviewStatus;
   stage?: ReviewStage;
+  riskTier?: string;
+  queue?: "main" | "escalation";
+  /** A reviewer's name for their live claims, null for unclaimed items. */
+  assignee?: string | null;
+  olderThanSeconds?: number;
+  now: Date;
   limit: number;
   after?: QueueCursor;
 }
@@ -124,6 +246,15 @@ export async function listQueue(db: Queryable, filter: QueueFilter): Promise<Rev
   };
   if (filter.status) where.push(`status = ${param(filter.status)}`);
   if (filter.stage) where.push(`stage = ${param(filter.stage)}`);
+  if (filter.riskTier) where.push(`risk_tier = ${param(filter.riskTier)}`);
+  if (filter.queue) where.push(`queue = ${param(filter.queue)}`);
+  if (filter.assignee === null) where.push(`(claimed_by IS NULL OR claim_expires_at <= ${param(filter.now)})`);
+  else if (filter.assignee) {
+    where.push(`claimed_by = ${param(filter.assignee)} AND claim_expires_at > ${param(filter.now)}`);
+  }
+  if (filter.olderThanSeconds !== undefined) {
+    where.push(`created_at <= ${param(filter.now)}::timestamptz - make_interval(secs => ${param(filter.olderThanSeconds)})`);
+  }
   if (filter.after) {
     const p = param(filter.after.priority);
     const c = param(filter.after.created_at);

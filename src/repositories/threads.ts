@@ -24,12 +24,18 @@ export interface ThreadRow {
 
 export async function insertThread(
   db: Queryable,
-  thread: { thread_id: string; question: string; metadata: Record<string, unknown>; idempotency_key?: string },
+  thread: {
+    thread_id: string;
+    question: string;
+    metadata: Record<string, unknown>;
+    idempotency_key?: string;
+    created_by?: string;
+  },
 ): Promise<ThreadRow | undefined> {
   const { rows } = await db.query<ThreadRow>(
-    `INSERT INTO threads (thread_id, question, metadata, idempotency_key) VALUES ($1, $2, $3, $4)
+    `INSERT INTO threads (thread_id, question, metadata, idempotency_key, created_by) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
-    [thread.thread_id, thread.question, thread.metadata, thread.idempotency_key ?? null],
+    [thread.thread_id, thread.question, thread.metadata, thread.idempotency_key ?? null, thread.created_by ?? null],
   );
   return rows[0];
 }
@@ -37,6 +43,15 @@ export async function insertThread(
 export async function findThread(db: Queryable, threadId: string): Promise<ThreadRow | undefined> {
   const { rows } = await db.query<ThreadRow>("SELECT * FROM threads WHERE thread_id = $1", [threadId]);
   return rows[0];
+}
+
+/** Who started the thread; undefined when there is no such thread. */
+export async function threadOwner(db: Queryable, threadId: string): Promise<string | null | undefined> {
+  const { rows } = await db.query<{ created_by: string | null }>(
+    "SELECT created_by FROM threads WHERE thread_id = $1",
+    [threadId],
+  );
+  return rows[0]?.created_by;
 }
 
 export async function findThreadByIdempotencyKey(db: Queryable, key: string): Promise<ThreadRow | undefined> {
@@ -67,12 +82,13 @@ export async function completeThread(
     citations: Citation[];
     risk_tier: string | null;
   },
-): Promise<void> {
-  await db.query(
+): Promise<boolean> {
+  // Only the first completion counts (a re-executed run must not announce it twice).
+  const { rowCount } = await db.query(
     `UPDATE threads SET status = 'completed', answer = $2, provenance = $3, answer_provider = $4,
        citations = $5, risk_tier = coalesce($6, risk_tier), error = NULL, updated_at = now(),
-       completed_at = coalesce(completed_at, now())
-     WHERE thread_id = $1`,
+       completed_at = now()
+     WHERE thread_id = $1 AND status <> 'completed'`,
     [
       threadId,
       outcome.answer,
@@ -82,4 +98,5 @@ export async function completeThread(
       outcome.risk_tier,
     ],
   );
+  return rowCount === 1;
 }

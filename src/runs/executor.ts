@@ -10,11 +10,16 @@ import { completeThread, findThread, setThreadStatus } from "../repositories/thr
 import { appendReviewEvent, findReview, insertReviewOnce } from "../repositories/reviews.js";
 import { finishRun, type RunRow } from "../repositories/runs.js";
 import { reviewPriority } from "../services/priority.js";
+import { approvalsRequired, deadlinesFor, type ReviewPolicy } from "../services/review-policy.js";
+import type { EmitEvent } from "../webhooks/emit.js";
 
 export interface ExecutorDeps {
   pool: pg.Pool;
   graph: SignoffGraph;
   context: GraphContext;
+  reviewPolicy: ReviewPolicy;
+  /** Records a webhook event inside the caller's transaction (a no-op without webhooks). */
+  emit: EmitEvent;
 }
 
 export interface PendingInterrupt {
@@ -75,6 +80,8 @@ async function recordOutcome(deps: ExecutorDeps, run: RunRow, snapshot: StateSna
       for (const { id, value } of interrupts) {
         const card = value.action_request.args as unknown as ReviewCard;
         const created = await insertReviewOnce(tx, {
+          ...deadlinesFor(deps.reviewPolicy, card.stage, card.risk_tier),
+          approvals_required: approvalsRequired(deps.reviewPolicy, card.stage, card.risk_tier),
           thread_id: run.thread_id,
           interrupt_id: id,
           stage: card.stage,
@@ -91,18 +98,34 @@ async function recordOutcome(deps: ExecutorDeps, run: RunRow, snapshot: StateSna
             actor: "system",
             after: { status: created.status, stage: created.stage, reason: created.reason },
           });
+          await deps.emit(tx, "review.created", {
+            review_id: created.review_id,
+            thread_id: created.thread_id,
+            stage: created.stage,
+            risk_tier: created.risk_tier,
+            priority: created.priority,
+            reason: created.reason,
+            due_at: created.due_at?.toISOString() ?? null,
+          });
         }
       }
       await setThreadStatus(tx, run.thread_id, "awaiting_review", { risk_tier: state.riskTier });
       outcome = "awaiting_review";
     } else if (snapshot.next.length === 0 && state.answer !== undefined && state.provenance) {
-      await completeThread(tx, run.thread_id, {
+      const final = {
         answer: state.answer,
         provenance: state.provenance,
         answer_provider: answerProvider(state),
         citations: state.provenance === "auto" || state.provenance === "approved" ? (state.draft?.citations ?? []) : [],
         risk_tier: state.riskTier ?? null,
-      });
+      };
+      if (await completeThread(tx, run.thread_id, final)) {
+        await deps.emit(tx, "thread.completed", {
+          thread_id: run.thread_id,
+          ...final,
+          fallback_reason: state.fallbackReason ?? null,
+        });
+      }
       outcome = "completed";
     } else {
       throw new Error(`run ${run.run_id} ended with the graph neither paused nor finished`);

@@ -50,7 +50,7 @@ export interface StartResult {
 /** Creates the thread and its first run in one transaction, then wakes local workers. */
 export async function startThread(
   deps: ThreadServiceDeps,
-  input: { question: string; metadata: Record<string, unknown>; idempotencyKey?: string },
+  input: { question: string; metadata: Record<string, unknown>; idempotencyKey?: string; createdBy?: string },
 ): Promise<StartResult> {
   const threadId = randomUUID();
   const created = await withTransaction(deps.pool, async (tx) => {
@@ -59,6 +59,7 @@ export async function startThread(
       question: input.question,
       metadata: input.metadata,
       idempotency_key: input.idempotencyKey,
+      created_by: input.createdBy,
     });
     if (!row) return false;
     await enqueueRun(tx, { thread_id: threadId, kind: "start", max_attempts: deps.maxAttempts });

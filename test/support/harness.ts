@@ -1,13 +1,24 @@
 import type { Database } from "../../src/db/database.js";
-import { createApp } from "../../src/api/app.js";
+import { createAppFor } from "../../src/api/app.js";
 import { parseEnv, type Env } from "../../src/env.js";
 import { createLogger } from "../../src/logger.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import type { Providers } from "../../src/providers/types.js";
 
+/** A clock tests move forward instead of sleeping. */
+export class TestClock {
+  offsetMs = 0;
+  now = (): Date => new Date(Date.now() + this.offsetMs);
+  advance(minutes: number): Date {
+    this.offsetMs += minutes * 60_000;
+    return this.now();
+  }
+}
+
 export interface Harness {
   runtime: Runtime;
-  app: ReturnType<typeof createApp>;
+  clock: TestClock;
+  app: ReturnType<typeof createAppFor>;
   /** JSON request through app.request(); returns status and parsed body. */
   call<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
@@ -35,15 +46,12 @@ export async function startHarness(database: Database, options: HarnessOptions =
     providers: options.providers,
     startWorker: options.worker ?? true,
   });
-  const app = createApp({
-    pool: runtime.db.pool,
-    signals: runtime.signals,
-    logger,
-    maxAttempts: env.RUN_MAX_ATTEMPTS,
-    maxBodyBytes: env.MAX_BODY_BYTES,
-  });
+  const clock = new TestClock();
+  runtime.reviewDeps.now = clock.now;
+  const app = createAppFor(runtime);
   return {
     runtime,
+    clock,
     app,
     async call(method, path, body, headers = {}) {
       const init: RequestInit = { method, headers: { ...headers } };

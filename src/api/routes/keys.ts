@@ -1,0 +1,47 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { createKey, KeyNameTakenError, listKeys, revokeKey, roles } from "../../auth/keys.js";
+import { notFound, ServiceError } from "../../services/errors.js";
+import type { ApiEnv } from "../app.js";
+import { requireRole } from "../auth.js";
+import { idParam, jsonBody } from "../validate.js";
+
+export const createKeyBody = z
+  .object({
+    name: z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, "letters, digits, _ . @ - only"),
+    role: z.enum(roles),
+  })
+  .strict();
+
+const view = (row: Awaited<ReturnType<typeof listKeys>>[number]) => ({
+  key_id: row.key_id,
+  name: row.name,
+  role: row.role,
+  prefix: row.prefix,
+  created_at: row.created_at.toISOString(),
+  revoked_at: row.revoked_at?.toISOString() ?? null,
+});
+
+/** API keys, admin only. The key itself is in the creation response and nowhere else. */
+export function keyRoutes(): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  app.use(requireRole("admin"));
+  app.get("/", async (c) => c.json({ items: (await listKeys(c.var.services.threads.pool)).map(view) }));
+  app.post("/", async (c) => {
+    const body = await jsonBody(c, createKeyBody);
+    try {
+      const { key, row } = await createKey(c.var.services.threads.pool, body.name, body.role);
+      return c.json({ ...view(row), key }, 201);
+    } catch (error) {
+      if (error instanceof KeyNameTakenError) throw new ServiceError(409, "name_taken", error.message);
+      throw error;
+    }
+  });
+  app.delete("/:keyId", async (c) => {
+    const keyId = idParam(c, "keyId");
+    const row = await revokeKey(c.var.services.threads.pool, { key_id: keyId });
+    if (!row) throw notFound("active key", keyId);
+    return c.json(view(row));
+  });
+  return app;
+}

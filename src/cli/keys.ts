@@ -1,0 +1,67 @@
+import { openDatabase } from "../db/database.js";
+import { migrate } from "../db/migrate.js";
+import { readEnv } from "../env.js";
+import { createKey, KeyNameTakenError, listKeys, revokeKey, roles, type Role } from "../auth/keys.js";
+import { parseCli } from "./args.js";
+
+const USAGE = `Usage:
+  npm run keys -- create --role client|reviewer|admin --name NAME   prints the new key once
+  npm run keys -- list                                              names, roles, prefixes
+  npm run keys -- revoke --name NAME
+
+API keys are stored hashed (SHA-256). Once any key exists every API call needs one
+(Authorization: Bearer <key>); with none the server runs in open development mode on 127.0.0.1.
+
+Uses DATABASE_URL, or the embedded database under DATA_DIR when it is unset (stop the server
+first then: only one process can open the embedded database; or use POST /keys with an admin key).
+
+Options:
+  --role ROLE    client (start threads, read its own), reviewer (queue, claim, decide, feedback),
+                 admin (everything, documents and keys)
+  --name NAME    who the key belongs to; recorded as the actor of what it does
+  -h, --help     show this help`;
+
+const { values, positionals } = parseCli(USAGE, {
+  role: { type: "string" },
+  name: { type: "string" },
+});
+const command = positionals[0];
+if (!command || !["create", "list", "revoke"].includes(command)) {
+  console.error(USAGE);
+  process.exit(2);
+}
+const role = values.role as string | undefined;
+const name = values.name as string | undefined;
+if (command === "create" && (!name || !role || !roles.includes(role as Role))) {
+  console.error(`create needs --name and --role (${roles.join(", ")})\n\n${USAGE}`);
+  process.exit(2);
+}
+if (command === "revoke" && !name) {
+  console.error(`revoke needs --name\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const env = readEnv();
+const db = await openDatabase({ url: env.DATABASE_URL, poolSize: 1, dataDir: env.DATA_DIR });
+try {
+  await migrate(db.pool);
+  if (command === "create") {
+    const { key, row } = await createKey(db.pool, name!, role as Role);
+    console.error(`created ${row.role} key "${row.name}" (${row.key_id}); it is shown only this once:`);
+    console.log(key);
+  } else if (command === "list") {
+    for (const k of await listKeys(db.pool)) {
+      const state = k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : "active";
+      console.log(`${k.name}\t${k.role}\t${k.prefix}…\t${state}\tcreated ${k.created_at.toISOString()}`);
+    }
+  } else {
+    const row = await revokeKey(db.pool, { name });
+    if (!row) throw new Error(`no active key named "${name}"`);
+    console.log(`revoked ${row.role} key "${row.name}"`);
+  }
+} catch (error) {
+  console.error(error instanceof KeyNameTakenError ? error.message : `keys ${command} failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await db.close();
+}
