@@ -17,6 +17,8 @@ import { openApiDocument } from "./openapi.js";
 import { authenticate } from "./auth.js";
 import { documentRoutes } from "./routes/documents.js";
 import { keyRoutes } from "./routes/keys.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { uiRoutes } from "../ui/routes.js";
 import { healthRoutes } from "./routes/health.js";
 import { reviewRoutes } from "./routes/reviews.js";
 import { threadRoutes } from "./routes/threads.js";
@@ -119,7 +121,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   );
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/", healthRoutes());
-  for (const path of ["/threads", "/reviews", "/documents", "/keys"]) {
+  for (const path of ["/threads", "/reviews", "/documents", "/keys", "/metrics"]) {
     app.use(path, authenticate());
     app.use(`${path}/*`, authenticate());
   }
@@ -127,6 +129,8 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.route("/reviews", reviewRoutes());
   app.route("/documents", documentRoutes());
   app.route("/keys", keyRoutes());
+  app.route("/metrics", metricsRoutes());
+  app.route("/ui", uiRoutes());
 
   app.notFound((c) => c.json(errorJson("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {
