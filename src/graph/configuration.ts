@@ -48,10 +48,23 @@ export interface Configuration extends GraphSettings {
 
 const overridesSchema = graphSettingsSchema.partial();
 
+let processContext: GraphContext | undefined;
+
+/**
+ * The context for runs started by a host that cannot pass live objects per run: the LangGraph
+ * CLI dev server gives every run the JSON context its client sent (`{}` by default), which
+ * replaces any context bound with `withConfig`. Only src/graph/studio.ts sets this; the API's
+ * runs always carry their own context, which wins.
+ */
+export function setProcessContext(context: GraphContext): void {
+  processContext = context;
+}
+
 /** Fills the run's configuration: defaults, then the deployment's settings, then `configurable`. */
 export function ensureConfiguration(config: LangGraphRunnableConfig): Configuration {
-  const context = config.context as GraphContext | undefined;
-  if (!context?.providers || !context.policy) {
+  const given = config.context as Partial<GraphContext> | undefined;
+  const context = given?.providers && given.policy ? (given as GraphContext) : processContext;
+  if (!context) {
     throw new Error("signoff graph needs runtime context { providers, policy }");
   }
   const configurable = (config.configurable ?? {}) as Record<string, unknown>;

@@ -96,7 +96,9 @@ export class WebhookDeliverer {
     this.pollMs = options.pollMs ?? 1000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.batchSize = Math.max(1, options.batchSize ?? 20);
-    this.fetchImpl = options.fetchImpl ?? fetch;
+    // Wrapped so it is never called with the deliverer as `this` (browsers' fetch rejects that).
+    const fetchImpl = options.fetchImpl ?? fetch;
+    this.fetchImpl = (input, init) => fetchImpl(input, init);
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
     this.log = options.logger.child({ component: "webhooks" });
