@@ -80,8 +80,9 @@ Targets:
   memory    the graph in process on LangGraph's MemorySaver: no HTTP, queue or app tables (the
             no-persistence reference); knowledge-base retrieval uses an in-memory PGlite
 
-The service runs with the offline providers and the built-in policy; other settings
-(WORKER_CONCURRENCY, DATABASE_POOL_SIZE, thresholds…) come from the environment as usual.`;
+The service runs with the offline providers, the built-in guard and review policies and no
+webhooks; other settings (WORKER_CONCURRENCY, DATABASE_POOL_SIZE, thresholds…) come from the
+environment as usual.`;
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -231,12 +232,18 @@ function benchLogger(): Logger {
   return pino({ level: "warn", base: { service: "signoff-bench" } }, pino.destination(2));
 }
 
-/** The environment every service target runs with: offline, built-in policy, sample KB. */
+/**
+ * The environment every service target runs with: offline providers, the built-in guard and review
+ * policies (one approval closes a review), the sample KB, and no webhooks (nothing leaves 127.0.0.1).
+ */
 function serviceEnv(base: Env, overrides: Partial<Env>): Env {
   return {
     ...base,
     MODEL_PROVIDER: "offline",
     POLICY_FILE: undefined,
+    REVIEW_POLICY_FILE: undefined,
+    WEBHOOK_URL: undefined,
+    WEBHOOK_SECRET: undefined,
     SEED_SAMPLE_KB: true,
     LOG_LEVEL: "warn",
     ...overrides,
@@ -457,7 +464,8 @@ async function startPostgres(base: Env, allowRemote: boolean): Promise<Driver> {
   sql.attach(database.pool);
   const version = await database.pool
     .query<{ v: string }>("SELECT current_setting('server_version') AS v")
-    .then((r) => r.rows[0]?.v ?? "?");
+    .then((r) => r.rows[0]?.v ?? "?")
+    .catch(() => "?");
   return startHttpService(
     env,
     database,
@@ -814,10 +822,12 @@ main().then(
     setTimeout(() => process.exit(), 2000).unref();
   },
   (error: unknown) => {
-    const known = error instanceof BenchError || error instanceof EnvError;
-    console.error(
-      `bench: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}`,
-    );
+    if (error instanceof BenchError || error instanceof EnvError)
+      console.error(`bench: ${error.message}`);
+    else
+      console.error(
+        `bench: ${error instanceof Error ? (error.stack ?? error.message) : inspect(error)}`,
+      );
     // An unexpected error inside a target: show where it came from.
     const cause = (error as Error)?.cause;
     if (cause !== undefined && !(cause instanceof BenchError)) console.error(cause);

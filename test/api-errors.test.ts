@@ -158,6 +158,13 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
       [
         "/documents",
         "/healthz",
+        "/keys",
+        "/keys/{keyId}",
+        "/metrics",
+        "/reviews/{reviewId}/claim",
+        "/reviews/{reviewId}/events",
+        "/reviews/{reviewId}/heartbeat",
+        "/reviews/{reviewId}/release",
         "/readyz",
         "/reviews",
         "/reviews/{reviewId}",
@@ -167,7 +174,9 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
         "/threads/{threadId}/feedback",
       ].sort(),
     );
-    expect(doc.paths["/reviews/{reviewId}/decision"].post.requestBody.content["application/json"].schema.oneOf ?? doc.paths["/reviews/{reviewId}/decision"].post.requestBody.content["application/json"].schema.anyOf).toHaveLength(5);
+    const decisionSchema = doc.paths["/reviews/{reviewId}/decision"].post.requestBody.content["application/json"].schema;
+    expect(JSON.stringify(decisionSchema)).toContain('"revise"');
+    expect(JSON.stringify(decisionSchema)).toContain('"version"');
   });
 });
 

@@ -32,6 +32,8 @@ const idempotencyHeader = {
 
 const badInput = {
   "400": error("Malformed request: invalid JSON, id, query or header"),
+  "401": error("No API key, or an unknown or revoked one (once any key exists)"),
+  "403": error("The key's role may not do this"),
   "413": error("Body too large"),
   "415": error("Body is not JSON"),
   "422": error("Body does not match the schema"),
@@ -94,6 +96,10 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [
             { name: "status", in: "query", schema: { type: "string", enum: ["pending", "decided"] } },
             { name: "stage", in: "query", schema: { type: "string", enum: ["retrieval", "answer"] } },
+            { name: "risk_tier", in: "query", schema: { type: "string", enum: ["low", "medium", "high"] } },
+            { name: "queue", in: "query", schema: { type: "string", enum: ["main", "escalation"] } },
+            { name: "assignee", in: "query", schema: { type: "string" }, description: '"me", "none" (unclaimed) or a reviewer\'s name' },
+            { name: "older_than", in: "query", schema: { type: "integer", minimum: 0 }, description: "only items waiting at least this many seconds" },
             { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
             { name: "cursor", in: "query", schema: { type: "string" }, description: "next_cursor of the previous page" },
           ],
@@ -115,13 +121,99 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary: "Decide a review; the thread resumes",
           parameters: [uuidParam("reviewId"), waitParam],
-          requestBody: { required: true, content: json(s.decisionBody, "input") },
+          requestBody: { required: true, content: json(s.decisionRequestDoc, "input") },
           responses: {
-            "200": { description: "Decision accepted", content: json(s.decisionResponse) },
+            "200": {
+              description: "Accepted: `outcome` is decided, vote_recorded (more approvals needed) or escalated (reviewers disagreed)",
+              content: json(s.decisionResponse),
+            },
             "404": error("No such review"),
-            "409": error("The review was already decided"),
+            "409": error("Already decided, claimed by someone else, stale version, already voted, or escalated to an admin"),
             ...badInput,
             "422": error("The decision is malformed or not allowed on this review"),
+          },
+        },
+      },
+      "/reviews/{reviewId}/events": {
+        get: {
+          summary: "The review's audit trail (append-only): created, claimed, released, expired, escalated, voted, decided",
+          parameters: [uuidParam("reviewId")],
+          responses: {
+            "200": { description: "Events, oldest first", content: json(s.reviewEventsResponse) },
+            "404": error("No such review"),
+            ...badInput,
+          },
+        },
+      },
+      "/reviews/{reviewId}/claim": {
+        post: {
+          summary: "Claim the item: a lease (CLAIM_LEASE_SECONDS) during which only you (or an admin) can decide it",
+          parameters: [uuidParam("reviewId")],
+          responses: {
+            "200": { description: "Claimed (or renewed)", content: json(s.reviewResponse) },
+            "404": error("No such review"),
+            "409": error("Claimed by someone else, or already decided"),
+            ...badInput,
+          },
+        },
+      },
+      "/reviews/{reviewId}/heartbeat": {
+        post: {
+          summary: "Renew your claim's lease",
+          parameters: [uuidParam("reviewId")],
+          responses: {
+            "200": { description: "Renewed", content: json(s.reviewResponse) },
+            "404": error("No such review"),
+            "409": error("Claimed by someone else, or already decided"),
+            ...badInput,
+          },
+        },
+      },
+      "/reviews/{reviewId}/release": {
+        post: {
+          summary: "Give the item back to the queue",
+          parameters: [uuidParam("reviewId")],
+          responses: {
+            "200": { description: "Released", content: json(s.reviewResponse) },
+            "404": error("No such review"),
+            "409": error("Not claimed, or claimed by someone else"),
+            ...badInput,
+          },
+        },
+      },
+      "/keys": {
+        get: {
+          summary: "API keys (admin): names, roles, prefixes; never the keys",
+          responses: { "200": { description: "Keys", content: json(s.keyListResponse) }, ...badInput },
+        },
+        post: {
+          summary: "Create an API key (admin); the key is in this response only",
+          requestBody: { required: true, content: json(s.createKeyBody, "input") },
+          responses: {
+            "201": { description: "Created", content: json(s.createdKeyResponse) },
+            "409": error("An active key has that name"),
+            ...badInput,
+          },
+        },
+      },
+      "/keys/{keyId}": {
+        delete: {
+          summary: "Revoke an API key (admin)",
+          parameters: [uuidParam("keyId")],
+          responses: {
+            "200": { description: "Revoked", content: json(s.keyResponse) },
+            "404": error("No such active key"),
+            ...badInput,
+          },
+        },
+      },
+      "/metrics": {
+        get: {
+          summary: "Prometheus metrics (admin key)",
+          responses: {
+            "200": { description: "Prometheus text format", content: { "text/plain": { schema: { type: "string" } } } },
+            "401": error("No API key"),
+            "403": error("Not an admin key"),
           },
         },
       },

@@ -4,6 +4,7 @@ import { provenances } from "../graph/state.js";
 import { threadStatuses } from "../repositories/threads.js";
 import { reviewStatuses } from "../repositories/reviews.js";
 import { feedbackReasons } from "../services/feedback.js";
+import { roles } from "../auth/keys.js";
 
 /** Request and response schemas: they validate requests and are the OpenAPI document. */
 
@@ -34,6 +35,19 @@ export const listReviewsQuery = z
   .strict();
 
 export { decisionSchema as decisionBody };
+
+/** For the OpenAPI document: a decision plus the card version the reviewer was shown. */
+export const decisionRequestDoc = z.intersection(
+  decisionSchema,
+  z.object({ version: z.string().optional().describe("the review's `version` when it was shown; a mismatch is a 409") }),
+);
+
+export const createKeyBody = z
+  .object({
+    name: z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, "letters, digits, _ . @ - only"),
+    role: z.enum(roles),
+  })
+  .strict();
 
 export const feedbackBody = z
   .object({
@@ -186,3 +200,27 @@ export const readinessResponse = z.object({
   database: z.enum(["up", "down"]),
   pending_migrations: z.array(z.string()),
 });
+
+export const reviewEventsResponse = z.object({
+  items: z.array(
+    z.object({
+      event_id: z.number().int(),
+      type: z.string(),
+      actor: z.string(),
+      at: timestamp,
+      before: z.unknown(),
+      after: z.unknown(),
+    }),
+  ),
+});
+
+export const keyResponse = z.object({
+  key_id: z.uuid(),
+  name: z.string(),
+  role: z.enum(["client", "reviewer", "admin"]),
+  prefix: z.string(),
+  created_at: timestamp,
+  revoked_at: timestamp.nullable(),
+});
+export const keyListResponse = z.object({ items: z.array(keyResponse) });
+export const createdKeyResponse = keyResponse.extend({ key: z.string() });

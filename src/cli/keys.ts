@@ -30,8 +30,8 @@ if (!command || !["create", "list", "revoke"].includes(command)) {
   console.error(USAGE);
   process.exit(2);
 }
-const role = values.role as string | undefined;
-const name = values.name as string | undefined;
+const role = values.role;
+const name = values.name;
 if (command === "create" && (!name || !role || !roles.includes(role as Role))) {
   console.error(`create needs --name and --role (${roles.join(", ")})\n\n${USAGE}`);
   process.exit(2);

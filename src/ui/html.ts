@@ -30,7 +30,7 @@ function render(value: HtmlValue): string {
   if (value === null || value === undefined || value === false || value === true) return "";
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) return (value as readonly HtmlValue[]).map(render).join("");
-  return escapeHtml(String(value as string | number));
+  return escapeHtml(String(value));
 }
 
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {

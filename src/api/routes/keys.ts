@@ -1,17 +1,10 @@
 import { Hono } from "hono";
-import { z } from "zod";
-import { createKey, KeyNameTakenError, listKeys, revokeKey, roles } from "../../auth/keys.js";
+import { createKey, KeyNameTakenError, listKeys, revokeKey } from "../../auth/keys.js";
 import { notFound, ServiceError } from "../../services/errors.js";
 import type { ApiEnv } from "../app.js";
 import { requireRole } from "../auth.js";
+import { createKeyBody } from "../schemas.js";
 import { idParam, jsonBody } from "../validate.js";
-
-export const createKeyBody = z
-  .object({
-    name: z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, "letters, digits, _ . @ - only"),
-    role: z.enum(roles),
-  })
-  .strict();
 
 const view = (row: Awaited<ReturnType<typeof listKeys>>[number]) => ({
   key_id: row.key_id,
