@@ -79,7 +79,8 @@ function escapeRegExp(text: string): string {
 
 function ruleMatches(rule: PolicyRule, question: string): boolean {
   const keywordHit = rule.keywords.some((keyword) =>
-    new RegExp(`\\b${escapeRegExp(keyword).replace(/\s+/g, "\\s+")}\\b`, "i").test(question),
+    // Plurals match too: "wire transfer" also catches "wire transfers".
+    new RegExp(`\\b${escapeRegExp(keyword).replace(/\s+/g, "\\s+")}(?:s|es)?\\b`, "i").test(question),
   );
   return keywordHit || rule.patterns.some((pattern) => new RegExp(pattern, "i").test(question));
 }

@@ -237,7 +237,10 @@ export interface QueueCursor {
   review_id: string;
 }
 
-export async function listQueue(db: Queryable, filter: QueueFilter): Promise<ReviewRow[]> {
+export async function listQueue(
+  db: Queryable,
+  filter: QueueFilter,
+): Promise<(ReviewRow & { created_at_exact: string })[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   const param = (value: unknown): string => {
@@ -263,9 +266,10 @@ export async function listQueue(db: Queryable, filter: QueueFilter): Promise<Rev
       `(priority < ${p} OR (priority = ${p} AND (created_at, review_id) > (${c}::timestamptz, ${id}::uuid)))`,
     );
   }
-  const sql = `SELECT * FROM reviews ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+  // created_at as text keeps its microseconds; a JS Date would drop them and repeat rows.
+  const sql = `SELECT *, created_at::text AS created_at_exact FROM reviews ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
     ORDER BY priority DESC, created_at, review_id LIMIT ${param(filter.limit)}`;
-  const { rows } = await db.query<ReviewRow>(sql, params);
+  const { rows } = await db.query<ReviewRow & { created_at_exact: string }>(sql, params);
   return rows;
 }
 

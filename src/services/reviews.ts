@@ -127,10 +127,10 @@ function toView(row: ReviewRow, votes: VoteRow[], now: Date): ReviewView {
   };
 }
 
-export function encodeCursor(row: ReviewRow): string {
+export function encodeCursor(row: ReviewRow & { created_at_exact: string }): string {
   const cursor: QueueCursor = {
     priority: row.priority,
-    created_at: row.created_at.toISOString(),
+    created_at: row.created_at_exact,
     review_id: row.review_id,
   };
   return Buffer.from(JSON.stringify(cursor)).toString("base64url");
