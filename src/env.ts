@@ -63,6 +63,10 @@ export const envSchema = z.object({
   WEBHOOK_SECRET: z.string().min(16).optional(),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
 
+  /** LangSmith, for `npm run evals:export -- --langsmith-dataset NAME` uploads. */
+  LANGSMITH_API_KEY: z.string().min(1).optional(),
+  LANGSMITH_ENDPOINT: z.string().url().optional(),
+
   /** Tests only: a real Postgres server to run the storage tests against as well. */
   TEST_DATABASE_URL: z.string().url().optional(),
 });

@@ -173,6 +173,7 @@ describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (ki
       answer: "Do not exceed 4,000 mg in 24 hours.",
       reasons: ["quoted the wrong sentence"],
       comment: "fixed",
+      root_cause: "unfaithful_generation",
     });
     const { rows } = await db.pool.query(
       "SELECT f.*, r.decided_at, r.decided_by FROM feedback f JOIN reviews r USING (review_id) WHERE review_id = $1",
@@ -186,6 +187,7 @@ describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (ki
       decision_type: "edit",
       reasons: ["quoted the wrong sentence"],
       comment: "fixed",
+      root_cause: "unfaithful_generation",
       correction: "Do not exceed 4,000 mg in 24 hours.",
       decided_by: "anonymous",
     });

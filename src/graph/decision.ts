@@ -11,6 +11,10 @@ export type ReviewStage = (typeof reviewStages)[number];
 const reasons = z.array(z.string().trim().min(1).max(200)).max(20).default([]);
 const comment = z.string().trim().max(5000).optional();
 
+/** A reviewer's tag for what went wrong, for the eval datasets. */
+export const rootCauses = ["retrieval_miss", "unfaithful_generation", "judge_error", "policy"] as const;
+const root_cause = z.enum(rootCauses).optional();
+
 /**
  * A reviewer's decision. The same schema validates the HTTP body and the graph's resume value.
  * - approve: accept what is shown (the evidence, or the draft) as it is.
@@ -20,9 +24,10 @@ const comment = z.string().trim().max(5000).optional();
  * - reject: nothing is sent but the safe fallback reply; `reasons` say why.
  * - revise: try again following `instructions` (retrieval: search again with them; answer:
  *   write a new draft), bounded by the revision limit.
+ * Any of them may carry `reasons`, a `comment` and a `root_cause` tag.
  */
 export const decisionSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("approve"), reasons, comment }).strict(),
+  z.object({ type: z.literal("approve"), reasons, comment, root_cause }).strict(),
   z
     .object({
       type: z.literal("edit"),
@@ -30,6 +35,7 @@ export const decisionSchema = z.discriminatedUnion("type", [
       chunk_ids: z.array(z.uuid()).min(1).max(50).optional(),
       reasons,
       comment,
+      root_cause,
     })
     .strict()
     .refine((d) => d.answer !== undefined || d.chunk_ids !== undefined, {
@@ -41,15 +47,17 @@ export const decisionSchema = z.discriminatedUnion("type", [
       answer: z.string().trim().min(1).max(20_000),
       reasons,
       comment,
+      root_cause,
     })
     .strict(),
-  z.object({ type: z.literal("reject"), reasons, comment }).strict(),
+  z.object({ type: z.literal("reject"), reasons, comment, root_cause }).strict(),
   z
     .object({
       type: z.literal("revise"),
       instructions: z.string().trim().min(1).max(5000),
       reasons,
       comment,
+      root_cause,
     })
     .strict(),
 ]);

@@ -12,12 +12,14 @@ export interface NewFeedback {
   correction?: string;
   instructions?: string;
   chunk_ids?: string[];
+  root_cause?: string;
   context: Record<string, unknown>;
   actor: string;
   idempotency_key?: string;
 }
 
-export interface FeedbackRow extends Required<Omit<NewFeedback, "review_id" | "idempotency_key">> {
+export interface FeedbackRow extends Required<Omit<NewFeedback, "review_id" | "idempotency_key" | "root_cause">> {
+  root_cause: string | null;
   feedback_id: string;
   review_id: string | null;
   idempotency_key: string | null;
@@ -28,8 +30,8 @@ export interface FeedbackRow extends Required<Omit<NewFeedback, "review_id" | "i
 export async function insertFeedback(db: Queryable, f: NewFeedback): Promise<FeedbackRow | undefined> {
   const { rows } = await db.query<FeedbackRow>(
     `INSERT INTO feedback (thread_id, review_id, source, stage, decision_type, rating, reasons, comment,
-       correction, instructions, chunk_ids, context, actor, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       correction, instructions, chunk_ids, context, actor, idempotency_key, root_cause)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT DO NOTHING RETURNING *`,
     [
       f.thread_id,
@@ -46,6 +48,7 @@ export async function insertFeedback(db: Queryable, f: NewFeedback): Promise<Fee
       f.context,
       f.actor,
       f.idempotency_key ?? null,
+      f.root_cause ?? null,
     ],
   );
   return rows[0];

@@ -386,6 +386,7 @@ export async function decide(
       correction: "answer" in decision ? decision.answer : undefined,
       instructions: decision.type === "revise" ? decision.instructions : undefined,
       chunk_ids: decision.type === "edit" ? decision.chunk_ids : undefined,
+      root_cause: decision.root_cause,
       context: {
         question: card.question,
         risk_tier: card.risk_tier,

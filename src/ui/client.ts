@@ -33,7 +33,9 @@ var SO = (function () {
   });
   Array.prototype.forEach.call(document.querySelectorAll("time[datetime]"), function (t) {
     var d = new Date(t.getAttribute("datetime"));
-    if (!isNaN(d.getTime())) t.title = d.toLocaleString();
+    if (isNaN(d.getTime())) return;
+    t.title = d.toLocaleString();
+    if (t.classList.contains("abs")) t.textContent = d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
   });
   function go(id) { var a = document.getElementById(id); if (a && a.getAttribute("href")) location.assign(a.getAttribute("href")); }
   return { keys: keys, typing: typing, go: go };

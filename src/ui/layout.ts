@@ -66,7 +66,7 @@ textarea { width: 100%; min-height: 8rem; resize: vertical; line-height: 1.5; }
 .filters .field { margin: 0; }
 .filters label { font-size: .85rem; color: var(--muted); }
 table.queue { width: 100%; border-collapse: collapse; }
-table.queue th { text-align: left; font-size: .78rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); font-weight: 600; padding: .5rem .6rem; border-bottom: 2px solid var(--line); }
+table.queue th { white-space: nowrap; text-align: left; font-size: .78rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); font-weight: 600; padding: .5rem .6rem; border-bottom: 2px solid var(--line); }
 table.queue td { padding: .7rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 table.queue tr.row { cursor: pointer; }
 table.queue tr.row:hover td { background: #f8faff; }
@@ -89,7 +89,7 @@ table.queue td.nowrap { white-space: nowrap; }
 .why ul { margin: .3rem 0 0; padding-left: 1.2rem; }
 .why .tags { display: flex; flex-wrap: wrap; gap: .4rem; margin-top: .6rem; align-items: center; font-size: .9rem; }
 .question-text { font-size: 1.2rem; font-weight: 600; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
-.claimbar { display: flex; gap: .75rem; align-items: center; flex-wrap: wrap; }
+.claimbar { display: flex; gap: .75rem; align-items: center; flex-wrap: wrap; border-top: 1px solid var(--line); margin-top: .8rem; padding-top: .7rem; }
 .claimbar .status { flex: 1; }
 .claimbar .dot { display: inline-block; width: .6rem; height: .6rem; border-radius: 50%; background: #aab3c0; margin-right: .4rem; vertical-align: middle; }
 .claimbar.mine .dot { background: var(--ok); } .claimbar.other .dot { background: var(--bad); }
@@ -114,7 +114,8 @@ a.cite:hover { text-decoration: underline; }
 .passage .title { font-weight: 700; }
 .passage .pscore { font-variant-numeric: tabular-nums; font-size: .88rem; color: var(--muted); white-space: nowrap; }
 .passage .cited-as { font-size: .8rem; font-weight: 700; color: var(--accent); }
-.passage .text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .93rem; margin: .4rem 0 0; max-height: 14rem; overflow: auto; }
+.passage .text { overflow-wrap: anywhere; font-size: .93rem; margin: .4rem 0 0; max-height: 16rem; overflow: auto; }
+.passage .text p { margin: 0 0 .45rem; white-space: pre-wrap; }
 .passage.highlight { border-color: var(--accent); box-shadow: 0 0 0 3px #b9cdf6; }
 .passage .choose { display: flex; gap: .4rem; align-items: center; margin-top: .5rem; font-weight: 600; font-size: .92rem; }
 .actions-bar { display: flex; flex-wrap: wrap; gap: .5rem; }
@@ -186,6 +187,7 @@ export function page(options: PageOptions): SafeHtml {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${options.title} · signoff</title>
 <style>${raw(CSS)}</style>
 </head>

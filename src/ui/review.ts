@@ -65,12 +65,10 @@ function draftWithCitations(card: ReviewCard): SafeHtml {
 
 function whyPanel(view: ReviewView, now: Date): SafeHtml {
   const card = view.card;
-  const headline =
-    card.stage === "answer" ? "Check this answer before it is sent" : "Check the evidence before an answer is written";
   const others = card.reasons.filter((r) => r !== card.reason);
   const votes = view.approvals.votes;
   return html`<section class="panel why stage-${card.stage} risk-tier-${card.risk_tier}" aria-labelledby="why-title">
-    <div class="headline" id="why-title">${headline}: why it is here</div>
+    <div class="headline" id="why-title">Why it is here</div>
     <p class="reason-main">${capitalize(card.reason)}</p>
     ${others.length ? html`<ul aria-label="Other reasons">${others.map((r) => html`<li>${capitalize(r)}</li>`)}</ul>` : ""}
     <div class="tags">
@@ -88,16 +86,16 @@ function claimBar(view: ReviewView, me: string): SafeHtml {
   if (view.status !== "pending") return html``;
   const by = view.claimed_by;
   const cls = by ? (by === me ? "mine" : "other") : "";
-  return html`<section class="panel claimbar ${cls}" id="claimbar" aria-label="Who is working on this item">
+  return html`<div class="claimbar ${cls}" id="claimbar" aria-label="Who is working on this item">
     <span class="status"><span class="dot" aria-hidden="true"></span><span id="claim-status" role="status">${
       by
         ? by === me
           ? html`You are working on this item.`
-          : html`${by} is working on this item${view.claim_expires_at ? html` until ${timeTag(view.claim_expires_at, utc(view.claim_expires_at))}` : ""}.`
+          : html`${by} is working on this item${view.claim_expires_at ? html` until ${timeTag(view.claim_expires_at, utc(view.claim_expires_at), "abs")}` : ""}.`
         : html`Nobody is working on this item.`
     }</span></span>
-    <button type="button" id="claim-btn" title="Shortcut: c">${by === me ? "Release" : by ? "Take over" : "Claim"}</button>
-  </section>`;
+    <button type="button" id="claim-btn" title="Shortcut: c">${by === me ? "Release" : by ? "Take over" : "Claim"} <kbd>c</kbd></button>
+  </div>`;
 }
 
 function draftPanel(card: ReviewCard): SafeHtml {
@@ -141,7 +139,7 @@ function passagesPanel(card: ReviewCard, choosable: boolean): SafeHtml {
             <span class="pscore" title="How well this passage matches the question (0 to 1)">match ${score(p.score)}</span>
           </header>
           ${cited ? html`<div class="cited-as">Cited in the draft as ${cited.map((m) => `[${m}]`).join(" ")}</div>` : ""}
-          <p class="text">${p.text}</p>
+          <div class="text">${p.text.split(/\n\s*\n/).map((para) => html`<p>${para}</p>`)}</div>
           ${choosable ? html`<label class="choose"><input type="checkbox" class="choose-passage" value="${p.chunk_id}"> Use this passage as evidence</label>` : ""}
         </article>`;
       })}
@@ -166,7 +164,7 @@ function actionsPanel(view: ReviewView): SafeHtml {
     return html`<section class="panel" aria-labelledby="actions-title">
       <h2 id="actions-title">Decision</h2>
       <p class="decided-note">This item was ${DECISION_WORDS[view.decision_type ?? ""] ?? "decided"}${view.decided_by ? ` by ${view.decided_by}` : ""}${
-        view.decided_at ? html` at ${timeTag(view.decided_at, utc(view.decided_at))}` : ""
+        view.decided_at ? html` at ${timeTag(view.decided_at, utc(view.decided_at), "abs")}` : ""
       }.</p>
     </section>`;
   }
@@ -297,13 +295,14 @@ export function reviewBody(input: ReviewPageInput): SafeHtml {
   </nav>
   ${input.flash}
   <div id="messages" aria-live="polite"></div>
+  <h1>${card.stage === "answer" ? "Check this answer before it is sent" : "Check the evidence before an answer is written"}</h1>
   ${whyPanel(view, input.now)}
   <section class="panel" aria-labelledby="question-title">
     <h2 id="question-title">Question</h2>
     <p class="question-text" id="question">${card.question}</p>
-    <p class="hint" style="margin:.4rem 0 0">Due ${due(view.due_at, input.now)}${view.fallback_at ? html` · if nobody decides, the fallback reply is sent ${timeTag(view.fallback_at, utc(view.fallback_at))}` : ""}</p>
+    <p class="hint" style="margin:.4rem 0 0">Due ${due(view.due_at, input.now)}${view.fallback_at && pending ? html` · if nobody decides, the fallback reply is sent ${timeTag(view.fallback_at, utc(view.fallback_at), "abs")}` : ""}</p>
+    ${claimBar(view, principal.name)}
   </section>
-  ${claimBar(view, principal.name)}
   <div class="grid">
     <div>
       ${draftPanel(card)}
