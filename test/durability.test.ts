@@ -36,7 +36,7 @@ describe.each(testDatabases)("durability ($name)", (kind) => {
     await db?.close();
   });
 
-  it("accepts exactly one of two concurrent decisions and resumes the thread once", async () => {
+  it("accepts exactly one of several concurrent decisions and resumes the thread once", async () => {
     const review = await pendingReview(h, await ask(h, QUESTIONS.highRisk));
     const path = `/reviews/${review.review_id}/decision`;
     const results = await Promise.all([

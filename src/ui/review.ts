@@ -306,10 +306,12 @@ export function reviewBody(input: ReviewPageInput): SafeHtml {
   <div class="grid">
     <div>
       ${draftPanel(card)}
-      ${judgePanel(card)}
       ${actionsPanel(view)}
     </div>
-    <div>${passagesPanel(card, pending && card.stage === "retrieval" && card.allowed_decisions.includes("edit"))}</div>
+    <div>
+      ${judgePanel(card)}
+      ${passagesPanel(card, pending && card.stage === "retrieval" && card.allowed_decisions.includes("edit"))}
+    </div>
   </div>
   <script type="application/json" id="review-data">${jsonForScript(data)}</script>`;
 }

@@ -1,0 +1,193 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+
+/**
+ * Eval datasets, normalized to one case type. Two file shapes are accepted, as JSON Lines (one
+ * object per line) or as one JSON array:
+ *
+ * - the seed format of evals/datasets/seed.jsonl: `{id, question, category, expected_route,
+ *   offline_route, reference_answer, domain, notes}`;
+ * - the LangSmith example shape written by `npm run evals:export`: `{inputs: {question},
+ *   outputs: {answer} | null, metadata: {label, expected_route?, …}}`. A negative example (a
+ *   reviewer rejected the answer) has `outputs.answer` null and `metadata.label` "negative".
+ */
+
+export const routes = ["auto", "retrieval_review", "answer_review", "refusal"] as const;
+/** Where a question went first: answered unreviewed, paused at a gate, or refused by policy. */
+export type Route = (typeof routes)[number];
+
+/** The human labels of a case: what the evals compare the graph against. */
+export interface HumanLabel {
+  /** The route a careful human wants for this question; absent when the source does not say. */
+  expected_route: Route | null;
+  /**
+   * Whether the question should reach a human (or be refused) instead of being answered
+   * unreviewed: `expected_route` ≠ auto when it is known; for an exported example without one,
+   * `metadata.label` is "negative" (a reviewer turned the answer down).
+   */
+  should_escalate: boolean;
+  /** A human-approved answer to compare the draft with; null when there is none. */
+  reference: string | null;
+  /** The exported example's `metadata.label` ("negative", "positive", …), when there is one. */
+  label: string | null;
+}
+
+export interface EvalCase {
+  /** Unique within the dataset. */
+  id: string;
+  question: string;
+  /** Caller metadata passed to the graph (exported examples keep theirs, minus the labels). */
+  metadata: Record<string, unknown>;
+  category: string | null;
+  domain: string | null;
+  source: "seed" | "langsmith";
+  human: HumanLabel;
+  notes: string | null;
+}
+
+const route = z.enum(routes);
+
+const seedRow = z.object({
+  id: z.string().min(1),
+  question: z.string().trim().min(1),
+  category: z.string().optional(),
+  expected_route: route,
+  offline_route: route.optional(),
+  reference_answer: z.string().trim().min(1).nullable(),
+  domain: z.string().optional(),
+  notes: z.string().optional(),
+});
+
+const langsmithExample = z.object({
+  id: z.string().min(1).optional(),
+  inputs: z.looseObject({ question: z.string().trim().min(1) }),
+  outputs: z.looseObject({ answer: z.string().nullable().optional() }).nullable().optional(),
+  metadata: z
+    .looseObject({
+      label: z.string().min(1).optional(),
+      expected_route: route.optional(),
+    })
+    .optional(),
+});
+
+/** Labels meaning a human turned the graph's answer down. */
+export const NEGATIVE_LABELS: readonly string[] = ["negative"];
+
+export class DatasetError extends Error {}
+
+/** Parses a dataset file's text; `name` only appears in error messages. */
+export function parseDataset(text: string, name = "dataset"): EvalCase[] {
+  const trimmed = text.trim();
+  let items: { value: unknown; where: string }[];
+  if (trimmed.startsWith("[")) {
+    let array: unknown;
+    try {
+      array = JSON.parse(trimmed);
+    } catch (error) {
+      throw new DatasetError(`${name}: invalid JSON: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(array)) throw new DatasetError(`${name}: expected a JSON array`);
+    items = array.map((value: unknown, i) => ({ value, where: `${name} item ${i + 1}` }));
+  } else {
+    items = text.split("\n").flatMap((line, i) => {
+      if (line.trim() === "") return [];
+      const where = `${name}:${i + 1}`;
+      try {
+        return [{ value: JSON.parse(line) as unknown, where }];
+      } catch (error) {
+        throw new DatasetError(`${where}: invalid JSON: ${(error as Error).message}`);
+      }
+    });
+  }
+  if (items.length === 0) throw new DatasetError(`${name}: no cases`);
+  const cases = items.map(({ value, where }, index) => normalize(value, where, index));
+  return uniqueIds(cases);
+}
+
+export async function loadDataset(file: string): Promise<EvalCase[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new DatasetError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  return parseDataset(text, file);
+}
+
+function normalize(value: unknown, where: string, index: number): EvalCase {
+  const isExample = typeof value === "object" && value !== null && "inputs" in value;
+  if (!isExample) {
+    const parsed = seedRow.safeParse(value);
+    if (!parsed.success) {
+      throw new DatasetError(`${where}: not a seed row: ${z.prettifyError(parsed.error)}`);
+    }
+    const row = parsed.data;
+    return {
+      id: row.id,
+      question: row.question,
+      metadata: {},
+      category: row.category ?? null,
+      domain: row.domain ?? null,
+      source: "seed",
+      human: {
+        expected_route: row.expected_route,
+        should_escalate: row.expected_route !== "auto",
+        reference: row.reference_answer,
+        label: null,
+      },
+      notes: row.notes ?? null,
+    };
+  }
+  const parsed = langsmithExample.safeParse(value);
+  if (!parsed.success) {
+    throw new DatasetError(`${where}: not a LangSmith example: ${z.prettifyError(parsed.error)}`);
+  }
+  const { id, inputs, outputs, metadata = {} } = parsed.data;
+  const label = metadata.label ?? null;
+  const expected = metadata.expected_route ?? null;
+  const answer = outputs?.answer?.trim();
+  const {
+    label: _label,
+    expected_route: _expected,
+    category,
+    domain,
+    notes,
+    ...rest
+  } = metadata as Record<string, unknown>;
+  const caseId =
+    id ?? firstString(metadata, ["id", "example_id", "thread_id", "review_id"]) ?? `example-${index + 1}`;
+  return {
+    id: caseId,
+    question: inputs.question,
+    metadata: rest,
+    category: typeof category === "string" ? category : null,
+    domain: typeof domain === "string" ? domain : null,
+    source: "langsmith",
+    human: {
+      expected_route: expected,
+      should_escalate:
+        expected !== null ? expected !== "auto" : label !== null && NEGATIVE_LABELS.includes(label),
+      reference: answer ? answer : null,
+      label,
+    },
+    notes: typeof notes === "string" ? notes : null,
+  };
+}
+
+function firstString(obj: Record<string, unknown>, keys: string[]): string | undefined {
+  for (const key of keys) {
+    const v = obj[key];
+    if (typeof v === "string" && v.length > 0) return v;
+  }
+  return undefined;
+}
+
+/** Later duplicates of an id get "#2", "#3" … so records and thread ids stay distinct. */
+function uniqueIds(cases: EvalCase[]): EvalCase[] {
+  const seen = new Map<string, number>();
+  return cases.map((c) => {
+    const n = (seen.get(c.id) ?? 0) + 1;
+    seen.set(c.id, n);
+    return n === 1 ? c : { ...c, id: `${c.id}#${n}` };
+  });
+}
