@@ -41,6 +41,8 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
     ["POST /threads bad wait", "POST", "/threads?wait=abc", { question: "hi" }, 400, "invalid_query"],
     ["POST /threads wait too long", "POST", "/threads?wait=3600", { question: "hi" }, 400, "invalid_query"],
     ["POST /threads empty Idempotency-Key", "POST", "/threads", { question: "hi" }, 400, "invalid_header", { "idempotency-key": "" }],
+    ["POST /threads NUL byte in the question", "POST", "/threads", { question: "a\u0000b" }, 422, "invalid_value"],
+    ["POST /threads unknown API key (open mode too)", "POST", "/threads", { question: "hi" }, 401, "invalid_key", { authorization: "Bearer so_admin_unknown" }],
     ["GET /threads/:id not a uuid", "GET", "/threads/123", undefined, 400, "invalid_id"],
     ["GET /threads/:id unknown", "GET", `/threads/${UNKNOWN}`, undefined, 404, "not_found"],
     ["GET /reviews bad status", "GET", "/reviews?status=open", undefined, 400, "invalid_query"],
@@ -49,6 +51,9 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
     ["GET /reviews limit too big", "GET", "/reviews?limit=1000", undefined, 400, "invalid_query"],
     ["GET /reviews forged cursor", "GET", "/reviews?cursor=bm90LWEtY3Vyc29y", undefined, 400, "invalid_cursor"],
     ["GET /reviews unknown parameter", "GET", "/reviews?sort=asc", undefined, 400, "invalid_query"],
+    ["GET /reviews older_than too large", "GET", "/reviews?older_than=1000000000000", undefined, 400, "invalid_query"],
+    ["GET /reviews cursor with a fractional priority", "GET", `/reviews?cursor=${Buffer.from(JSON.stringify({ priority: 1.5, created_at: "2026-01-01T00:00:00Z", review_id: UNKNOWN })).toString("base64url")}`, undefined, 400, "invalid_cursor"],
+    ["GET /reviews cursor with a bad timestamp", "GET", `/reviews?cursor=${Buffer.from(JSON.stringify({ priority: 1, created_at: "1", review_id: UNKNOWN })).toString("base64url")}`, undefined, 400, "invalid_cursor"],
     ["GET /reviews/:id not a uuid", "GET", "/reviews/abc", undefined, 400, "invalid_id"],
     ["GET /reviews/:id unknown", "GET", `/reviews/${UNKNOWN}`, undefined, 404, "not_found"],
     ["POST decision unknown review", "POST", `/reviews/${UNKNOWN}/decision`, { type: "approve" }, 404, "not_found"],
@@ -99,6 +104,9 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
       first.body.thread_id,
     ]);
     expect(rows[0].n).toBe(1);
+    const reused = await h.call("POST", "/threads", { question: "Something else entirely?" }, headers);
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe("idempotency_key_reused");
   });
 
   it("post-inference feedback is stored once per Idempotency-Key", async () => {

@@ -4,7 +4,7 @@ import { migrate } from "../src/db/migrate.js";
 import { createLogger } from "../src/logger.js";
 import { createOfflineProviders } from "../src/providers/offline/index.js";
 import type { Providers } from "../src/providers/types.js";
-import { executeRun } from "../src/runs/executor.js";
+import { executeRun, LeaseLostError } from "../src/runs/executor.js";
 import { Worker } from "../src/runs/worker.js";
 import { waitForThread } from "../src/services/threads.js";
 import type { RunRow } from "../src/repositories/runs.js";
@@ -61,13 +61,25 @@ describe.each(testDatabases)("durability ($name)", (kind) => {
     ).toBe(1);
   });
 
-  it("re-executing a run that already paused writes no second review", async () => {
+  it("re-executing a run that already paused writes no second review; a stale lease writes nothing", async () => {
     const thread = await ask(h, QUESTIONS.unanswerable);
-    const { rows } = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [thread.thread_id]);
     const deps = h.runtime.executorDeps;
-    // As if the worker died after the graph paused but before the run was marked done.
-    await executeRun(deps, rows[0]!);
-    await executeRun(deps, rows[0]!);
+    // As if the worker died after the graph paused but before the run was marked done, and the
+    // run was taken again (a new attempt) by another worker.
+    const retaken = async (worker: string) =>
+      (
+        await db.pool.query<RunRow>(
+          `UPDATE runs SET status = 'running', attempts = attempts + 1, worker_id = $2,
+             lease_until = now() + interval '1 minute' WHERE thread_id = $1 RETURNING *`,
+          [thread.thread_id, worker],
+        )
+      ).rows[0]!;
+    const stale = await retaken("first-taker");
+    const current = await retaken("second-taker");
+    await expect(executeRun(deps, stale)).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await executeRun(deps, current)).toBe("awaiting_review");
+    const run = await db.pool.query<RunRow>("SELECT * FROM runs WHERE run_id = $1", [current.run_id]);
+    expect(run.rows[0]).toMatchObject({ status: "succeeded", worker_id: "second-taker" });
     const where = [thread.thread_id];
     expect(await count(db, "SELECT count(*) AS n FROM reviews WHERE thread_id = $1", where)).toBe(1);
     expect(

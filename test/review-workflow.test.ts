@@ -172,6 +172,16 @@ describe.each(testDatabases)("review workflow ($name)", (kind) => {
       expect(await events(review.review_id)).toEqual(["created:system", "voted:alice", "decided:bob"]);
     });
 
+    it("an answer a reviewer wrote needs a second sign-off: it goes to an admin", async () => {
+      const review = await pausedReview();
+      const res = await h.call("POST", decisionPath(review.review_id), { type: "respond", answer: "Ask your GP." }, as("alice"));
+      expect(res.body.outcome).toBe("escalated");
+      expect(res.body.thread.status).toBe("awaiting_review");
+      expect(res.body.review.approvals.votes).toEqual([expect.objectContaining({ actor: "alice", decision_type: "respond" })]);
+      const done = await h.call("POST", decisionPath(review.review_id), { type: "respond", answer: "Ask your GP." }, as("admin"));
+      expect(done.body.thread).toMatchObject({ status: "completed", provenance: "human", answer: "Ask your GP." });
+    });
+
     it("disagreement escalates the item to an admin", async () => {
       const review = await pausedReview();
       await h.call("POST", decisionPath(review.review_id), { type: "approve" }, as("alice"));

@@ -28,8 +28,14 @@ describe("reviewer page (/ui) in a browser", () => {
   let db: Database;
   let h: Harness;
   let server: HttpServer;
-  let browser: Browser;
+  let browser: Browser | undefined;
+  let browserError: unknown;
+  function chromium(): Browser {
+    if (!browser) throw browserError instanceof Error ? browserError : new Error(String(browserError));
+    return browser;
+  }
   let keys: Keys;
+  let openMode: { status: number; body: string };
   const contexts: BrowserContext[] = [];
   const as = (who: keyof Keys) => ({ authorization: `Bearer ${keys[who]}` });
 
@@ -44,7 +50,7 @@ describe("reviewer page (/ui) in a browser", () => {
 
   /** A page whose browser carries `who`'s key in the login cookie (as /ui/login sets it). */
   async function signedIn(who: keyof Keys): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium().newContext({ viewport: { width: 1280, height: 900 } });
     contexts.push(context);
     await context.addCookies([
       { name: "signoff_key", value: keys[who], url: server.url, httpOnly: true, sameSite: "Strict" },
@@ -60,16 +66,25 @@ describe("reviewer page (/ui) in a browser", () => {
   }
 
   async function freshPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await chromium().newContext({ viewport: { width: 1280, height: 900 } });
     contexts.push(context);
     return watched(await context.newPage());
   }
 
   beforeAll(async () => {
-    browser = await launchChromium();
+    // Chromium starts while the database is migrated and seeded. A missing Chromium fails every
+    // test that needs it (with the install hint), rather than skipping them.
+    const launching = launchChromium().then(
+      (b) => (browser = b),
+      (error: unknown) => (browserError = error),
+    );
     db = await testDatabases[0]!.open();
     h = await startHarness(db);
+    await launching;
     server = await serveOverHttp(createAppFor(h.runtime));
+    // Before any key exists the service is in open mode and so is the page.
+    const open = await fetch(`${server.url}/ui`, { redirect: "manual" });
+    openMode = { status: open.status, body: await open.text() };
     // Open mode lets the first admin key be created over the API; after that keys are required.
     const admin = await h.call("POST", "/keys", { name: "root", role: "admin" });
     expect(admin.status).toBe(201);
@@ -160,6 +175,12 @@ describe("reviewer page (/ui) in a browser", () => {
     expect(decided.body).toMatchObject({ status: "decided", decision_type: "edit", decided_by: "alice" });
   }, 40_000);
 
+  it("is open without signing in while no API key exists (open mode)", () => {
+    expect(openMode.status).toBe(200);
+    expect(openMode.body).toContain("Open mode (no keys configured)");
+    expect(openMode.body).toContain("Waiting for review");
+  }, 5_000);
+
   it("sends a browser without a valid key to the sign-in page, not a JSON 401", async () => {
     const { reviewId } = await paused(QUESTIONS.highRisk);
     for (const where of ["/ui", `/ui/reviews/${reviewId}`]) {
@@ -170,6 +191,15 @@ describe("reviewer page (/ui) in a browser", () => {
     const revoked = await fetch(`${server.url}/ui`, { redirect: "manual", headers: { cookie: "signoff_key=so_reviewer_not-a-key" } });
     expect(revoked.status).toBe(302);
     expect(revoked.headers.get("location")).toContain("expired=1");
+    // Behind an https proxy the cookie is Secure; a sign-in posted from another site is refused.
+    const login = (headers: Record<string, string>) =>
+      fetch(`${server.url}/ui/login`, { method: "POST", redirect: "manual", headers, body: new URLSearchParams({ key: keys.bob }) });
+    const https = await login({ "x-forwarded-proto": "https", origin: server.url });
+    expect(https.status).toBe(303);
+    expect(https.headers.get("set-cookie")).toMatch(/^signoff_key=[^;]+; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    const foreign = await login({ origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get("set-cookie")).toBeNull();
     // The JSON API keeps its JSON 401.
     const api = await fetch(`${server.url}/reviews`);
     expect(api.status).toBe(401);
@@ -184,6 +214,13 @@ describe("reviewer page (/ui) in a browser", () => {
     await page.getByLabel("Your reviewer key").fill(keys.bob);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(`${server.url}/ui/reviews/${reviewId}`);
+    // Opening the item claimed it; leaving it undecided (q: back to the queue) gives it back.
+    await expect.poll(() => page.locator("#claim-status").innerText()).toContain("You are working on this item");
+    await page.keyboard.press("q");
+    await page.waitForURL(`${server.url}/ui`);
+    await expect
+      .poll(async () => (await h.call("GET", `/reviews/${reviewId}`, undefined, as("bob"))).body.claimed_by, { timeout: 5_000 })
+      .toBeNull();
     // Signing out clears the cookie.
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/ui\/login$/);
@@ -249,6 +286,30 @@ describe("reviewer page (/ui) in a browser", () => {
     expect(done.body).toMatchObject({ status: "completed", provenance: "fallback" });
     const review = await h.call("GET", `/reviews/${reviewId}`, undefined, as("bob"));
     expect(review.body.decision).toMatchObject({ type: "reject", reasons: ["unsafe"], comment: "vague: see a doctor" });
+  }, 30_000);
+
+  it("at the retrieval stage, chooses the evidence for an edit with checkboxes", async () => {
+    const { thread, reviewId } = await paused("What is the warranty on a laptop battery?");
+    const page = await signedIn("alice");
+    await page.goto(`${server.url}/ui/reviews/${reviewId}`);
+    expect(await page.locator("h1").innerText()).toBe("Check the evidence before an answer is written");
+    expect(await page.locator(".reason-main").innerText()).toMatch(/^Retrieval score 0\.\d\d is under 0\.50$/);
+    const boxes = page.getByLabel("Use this passage as evidence");
+    expect(await boxes.count()).toBeGreaterThanOrEqual(2);
+    const chosen = [await boxes.nth(0).getAttribute("value"), await boxes.nth(1).getAttribute("value")];
+    await boxes.nth(0).check();
+    // Ticking a passage opens the evidence form.
+    await expect.poll(() => page.locator("#form-edit").isVisible()).toBe(true);
+    await boxes.nth(1).check();
+    expect(await page.locator("#chosen-count").innerText()).toBe("2 passages chosen.");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "review-evidence.png"), fullPage: true });
+    await page.getByRole("button", { name: /Answer from these passages/ }).click();
+    await page.waitForURL((url) => url.searchParams.get("done") === reviewId);
+
+    const review = await h.call("GET", `/reviews/${reviewId}`, undefined, as("alice"));
+    expect(review.body.decision).toMatchObject({ type: "edit", chunk_ids: chosen });
+    const after = await h.call("GET", `/threads/${thread.thread_id}?wait=20`, undefined, as("client"));
+    expect(["completed", "awaiting_review"]).toContain(after.body.status);
   }, 30_000);
 
   it("explains a refused decision in words (already decided elsewhere), never raw JSON", async () => {

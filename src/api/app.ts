@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type pg from "pg";
-import type { Principal } from "../auth/principal.js";
+import { isLoopbackHost, type Principal } from "../auth/principal.js";
 import type { Logger } from "../logger.js";
 import type { Runtime } from "../runtime.js";
 import type { ReviewPolicy } from "../services/review-policy.js";
@@ -12,7 +12,7 @@ import type { RunSignals } from "../runs/thread-events.js";
 import { ServiceError } from "../services/errors.js";
 import type { ReviewServiceDeps } from "../services/reviews.js";
 import type { ThreadServiceDeps } from "../services/threads.js";
-import { ApiError, isDatabaseUnavailable, type ErrorBody } from "./errors.js";
+import { ApiError, isDataException, isDatabaseUnavailable, type ErrorBody } from "./errors.js";
 import { openApiDocument } from "./openapi.js";
 import { authenticate } from "./auth.js";
 import { documentRoutes } from "./routes/documents.js";
@@ -42,6 +42,8 @@ export interface AppDeps {
   emit: EmitEvent;
   claimLeaseSeconds: number;
   now?: () => Date;
+  /** Open development mode is possible (no keys yet): only when bound to loopback. */
+  allowOpenMode: boolean;
 }
 
 /** The app over a runtime's database, signals and policies. */
@@ -57,6 +59,7 @@ export function createAppFor(runtime: Runtime, overrides: Partial<AppDeps> = {})
     emit: reviewDeps.emit,
     claimLeaseSeconds: reviewDeps.claimLeaseSeconds,
     now: reviewDeps.now,
+    allowOpenMode: isLoopbackHost(runtime.env.HOST),
     ...overrides,
   });
 }
@@ -122,8 +125,8 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/", healthRoutes());
   for (const path of ["/threads", "/reviews", "/documents", "/keys", "/metrics"]) {
-    app.use(path, authenticate());
-    app.use(`${path}/*`, authenticate());
+    app.use(path, authenticate(deps.allowOpenMode));
+    app.use(`${path}/*`, authenticate(deps.allowOpenMode));
   }
   app.route("/threads", threadRoutes());
   app.route("/reviews", reviewRoutes());
@@ -141,6 +144,9 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     if (error instanceof HTTPException) {
       const status = error.status;
       return c.json(errorJson(STATUS_CODES[status] ?? "http_error", error.message || "request failed"), status);
+    }
+    if (isDataException(error)) {
+      return c.json(errorJson("invalid_value", `the database refused a value: ${error.message}`), 422);
     }
     if (isDatabaseUnavailable(error)) {
       deps.logger.error({ err: error, request_id: c.var.requestId }, "database unavailable");

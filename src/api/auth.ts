@@ -14,26 +14,24 @@ function presentedKey(c: Context): string | undefined {
 }
 
 /**
- * Resolves the caller. With no active API keys the service is in open development mode (the
- * server only binds loopback then) and everyone is the same all-roles user.
+ * Resolves the caller from their API key. Open development mode (no key needed, everyone is the
+ * same all-roles user) applies only while no active key exists AND the server is bound to
+ * loopback (`allowOpenMode`): revoking the last key of a server on a public address does not
+ * open it up.
  */
-export function authenticate(): MiddlewareHandler<ApiEnv> {
+export function authenticate(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const pool = c.var.services.threads.pool;
     const key = presentedKey(c);
     let principal: Principal | undefined;
     if (key) {
       const row = await findActiveKey(pool, key);
-      if (row) principal = { name: row.name, role: row.role, open: false };
-      else if (await hasActiveKeys(pool)) {
-        throw new ApiError(401, "invalid_key", "the API key is unknown or revoked");
-      }
-    }
-    if (!principal) {
-      if (await hasActiveKeys(pool)) {
-        throw new ApiError(401, "unauthenticated", "send an API key: Authorization: Bearer <key>");
-      }
+      if (!row) throw new ApiError(401, "invalid_key", "the API key is unknown or revoked");
+      principal = { id: row.key_id, name: row.name, role: row.role, open: false };
+    } else if (allowOpenMode && !(await hasActiveKeys(pool))) {
       principal = OPEN_MODE_PRINCIPAL;
+    } else {
+      throw new ApiError(401, "unauthenticated", "send an API key: Authorization: Bearer <key>");
     }
     c.set("principal", principal);
     c.set("actor", principal.name);

@@ -23,6 +23,15 @@ export class ApiError extends HTTPException {
   }
 }
 
+/**
+ * Postgres "data exception" errors (SQLSTATE class 22: a NUL byte in text, a value out of
+ * range …) are caused by what the client sent, so they are the client's 422, not a 500.
+ */
+export function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code);
+}
+
 /** node-postgres errors that mean the database cannot be reached (503, not 500). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const err = error as { code?: string; message?: string } | undefined;

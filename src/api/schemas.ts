@@ -28,7 +28,7 @@ export const listReviewsQuery = z
     /** "me", "none" (unclaimed) or a reviewer's name. */
     assignee: z.string().min(1).max(100).optional(),
     /** Only items waiting at least this many seconds. */
-    older_than: z.coerce.number().int().min(0).optional(),
+    older_than: z.coerce.number().int().min(0).max(10 * 365 * 86_400).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().min(1).max(500).optional(),
   })

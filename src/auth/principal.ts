@@ -2,6 +2,8 @@ import type { Role } from "./keys.js";
 
 /** Who is calling: from their API key, or the single open-mode user when no keys exist. */
 export interface Principal {
+  /** The key's id ("anonymous" in open mode): what owns the threads it starts. */
+  id: string;
   /** The key's name; recorded as the actor of everything they do. */
   name: string;
   role: Role;
@@ -9,7 +11,7 @@ export interface Principal {
   open: boolean;
 }
 
-export const OPEN_MODE_PRINCIPAL: Principal = { name: "anonymous", role: "admin", open: true };
+export const OPEN_MODE_PRINCIPAL: Principal = { id: "anonymous", name: "anonymous", role: "admin", open: true };
 
 export function hasRole(principal: Principal, allowed: readonly Role[]): boolean {
   return principal.open || allowed.includes(principal.role);

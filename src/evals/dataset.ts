@@ -7,9 +7,13 @@ import { z } from "zod";
  *
  * - the seed format of evals/datasets/seed.jsonl: `{id, question, category, expected_route,
  *   offline_route, reference_answer, domain, notes}`;
- * - the LangSmith example shape written by `npm run evals:export`: `{inputs: {question},
- *   outputs: {answer} | null, metadata: {label, expected_route?, …}}`. A negative example (a
- *   reviewer rejected the answer) has `outputs.answer` null and `metadata.label` "negative".
+ * - the LangSmith example shape written by `npm run evals:export` (src/evals/export.ts):
+ *   `{inputs: {question}, outputs: {answer} | null, metadata: {label, expected_route?, …}}`.
+ *   A positive example's `outputs.answer` is the human-approved reference (an approved, edited
+ *   or reviewer-written answer, a user's correction, an approved audit sample); a negative one
+ *   (a reviewer or user turned the answer down) has `outputs.answer` null and `metadata.label`
+ *   "negative". The export's `metadata.route` is the route the old thread took, not a label, and
+ *   is ignored; `metadata.expected_route`, when a curator adds it, is the human route label.
  */
 
 export const routes = ["auto", "retrieval_review", "answer_review", "refusal"] as const;
@@ -146,22 +150,21 @@ function normalize(value: unknown, where: string, index: number): EvalCase {
   const label = metadata.label ?? null;
   const expected = metadata.expected_route ?? null;
   const answer = outputs?.answer?.trim();
-  const {
-    label: _label,
-    expected_route: _expected,
-    category,
-    domain,
-    notes,
-    ...rest
-  } = metadata as Record<string, unknown>;
-  const caseId =
-    id ?? firstString(metadata, ["id", "example_id", "thread_id", "review_id"]) ?? `example-${index + 1}`;
+  if (label === null && expected === null && !answer) {
+    throw new DatasetError(
+      `${where}: the example has no human label (metadata.label, metadata.expected_route or outputs.answer)`,
+    );
+  }
+  const caseId = id ?? firstString(metadata, ["id", "example_id", "thread_id"]) ?? `example-${index + 1}`;
+  const threadMetadata = metadata.thread_metadata;
   return {
     id: caseId,
     question: inputs.question,
-    metadata: rest,
-    category: typeof category === "string" ? category : null,
-    domain: typeof domain === "string" ? domain : null,
+    // The caller's metadata of the exported thread; the export's own fields (its recorded route,
+    // scores, decisions …) describe the old run, not this one, and stay out of the graph.
+    metadata: isRecord(threadMetadata) ? threadMetadata : {},
+    category: firstString(metadata, ["category", "signal"]) ?? null,
+    domain: firstString(metadata, ["domain"]) ?? null,
     source: "langsmith",
     human: {
       expected_route: expected,
@@ -170,8 +173,12 @@ function normalize(value: unknown, where: string, index: number): EvalCase {
       reference: answer ? answer : null,
       label,
     },
-    notes: typeof notes === "string" ? notes : null,
+    notes: firstString(metadata, ["notes"]) ?? null,
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function firstString(obj: Record<string, unknown>, keys: string[]): string | undefined {

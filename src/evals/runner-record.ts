@@ -64,8 +64,6 @@ export interface CaseRecord {
   latency_ms: Record<string, number>;
   /** Machine time of the whole question (the graph's calls, not the time spent "waiting"). */
   total_ms: number;
-  /** Set when the graph threw; such cases are counted but left out of the metrics. */
-  error: string | null;
 }
 
 export interface Thresholds {

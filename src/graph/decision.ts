@@ -32,7 +32,13 @@ export const decisionSchema = z.discriminatedUnion("type", [
     .object({
       type: z.literal("edit"),
       answer: z.string().trim().min(1).max(20_000).optional(),
-      chunk_ids: z.array(z.uuid()).min(1).max(50).optional(),
+      // Lower-cased and de-duplicated, so the API's check and the graph's lookup agree.
+      chunk_ids: z
+        .array(z.uuid())
+        .min(1)
+        .max(50)
+        .transform((ids) => [...new Set(ids.map((id) => id.toLowerCase()))])
+        .optional(),
       reasons,
       comment,
       root_cause,

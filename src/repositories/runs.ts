@@ -38,7 +38,8 @@ export async function claimRun(
   leaseSeconds: number,
 ): Promise<RunRow | undefined> {
   const { rows } = await db.query<RunRow>(
-    `UPDATE runs SET status = 'running', worker_id = $1, attempts = attempts + 1,
+    `WITH claimed AS (
+     UPDATE runs SET status = 'running', worker_id = $1, attempts = attempts + 1,
        lease_until = now() + make_interval(secs => $2), started_at = coalesce(started_at, now())
      WHERE run_id = (
        SELECT r.run_id FROM runs r
@@ -52,32 +53,46 @@ export async function claimRun(
        LIMIT 1
        FOR UPDATE SKIP LOCKED)
        AND (status = 'queued' OR lease_until < now())
-     RETURNING *`,
+     RETURNING *),
+     marked AS (
+       UPDATE threads t SET status = 'running', updated_at = now() FROM claimed
+       WHERE t.thread_id = claimed.thread_id AND t.status <> 'completed')
+     SELECT * FROM claimed`,
     [workerId, leaseSeconds],
   );
   return rows[0];
 }
 
+/**
+ * A worker's hold on a run: the worker and the attempt number it claimed. Every write checks
+ * both, so a worker whose lease ran out (and whose run was taken over, even by itself) can no
+ * longer renew, finish or fail it: the attempt is the fencing token.
+ */
+export interface Lease {
+  runId: string;
+  workerId: string;
+  attempt: number;
+}
+
+export function leaseOf(run: RunRow): Lease {
+  return { runId: run.run_id, workerId: run.worker_id ?? "", attempt: run.attempts };
+}
+
 /** Extends the lease while the worker still owns the run; false means it lost it. */
-export async function renewLease(
-  db: Queryable,
-  runId: string,
-  workerId: string,
-  leaseSeconds: number,
-): Promise<boolean> {
+export async function renewLease(db: Queryable, lease: Lease, leaseSeconds: number): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE runs SET lease_until = now() + make_interval(secs => $3)
-     WHERE run_id = $1 AND worker_id = $2 AND status = 'running'`,
-    [runId, workerId, leaseSeconds],
+    `UPDATE runs SET lease_until = now() + make_interval(secs => $4)
+     WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running' AND lease_until >= now()`,
+    [lease.runId, lease.workerId, lease.attempt, leaseSeconds],
   );
   return rowCount === 1;
 }
 
-export async function finishRun(db: Queryable, runId: string, workerId: string): Promise<boolean> {
+export async function finishRun(db: Queryable, lease: Lease): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE runs SET status = 'succeeded', finished_at = now(), lease_until = NULL, error = NULL
-     WHERE run_id = $1 AND worker_id = $2 AND status = 'running'`,
-    [runId, workerId],
+     WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'`,
+    [lease.runId, lease.workerId, lease.attempt],
   );
   return rowCount === 1;
 }
@@ -85,19 +100,20 @@ export async function finishRun(db: Queryable, runId: string, workerId: string):
 /** Puts a failed run back in the queue after `retryInSeconds`, or fails it for good (null). */
 export async function failRun(
   db: Queryable,
-  runId: string,
-  workerId: string,
+  lease: Lease,
   error: string,
   retryInSeconds: number | null,
 ): Promise<boolean> {
   const { rowCount } = await db.query(
     retryInSeconds === null
-      ? `UPDATE runs SET status = 'failed', finished_at = now(), lease_until = NULL, error = $3
-         WHERE run_id = $1 AND worker_id = $2 AND status = 'running'`
-      : `UPDATE runs SET status = 'queued', lease_until = NULL, error = $3,
-           available_at = now() + make_interval(secs => $4)
-         WHERE run_id = $1 AND worker_id = $2 AND status = 'running'`,
-    retryInSeconds === null ? [runId, workerId, error] : [runId, workerId, error, retryInSeconds],
+      ? `UPDATE runs SET status = 'failed', finished_at = now(), lease_until = NULL, error = $4
+         WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'`
+      : `UPDATE runs SET status = 'queued', lease_until = NULL, error = $4,
+           available_at = now() + make_interval(secs => $5)
+         WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'`,
+    retryInSeconds === null
+      ? [lease.runId, lease.workerId, lease.attempt, error]
+      : [lease.runId, lease.workerId, lease.attempt, error, retryInSeconds],
   );
   return rowCount === 1;
 }

@@ -29,13 +29,22 @@ export async function insertThread(
     question: string;
     metadata: Record<string, unknown>;
     idempotency_key?: string;
-    created_by?: string;
+    created_by: string;
+    owner_id: string;
   },
 ): Promise<ThreadRow | undefined> {
   const { rows } = await db.query<ThreadRow>(
-    `INSERT INTO threads (thread_id, question, metadata, idempotency_key, created_by) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
-    [thread.thread_id, thread.question, thread.metadata, thread.idempotency_key ?? null, thread.created_by ?? null],
+    `INSERT INTO threads (thread_id, question, metadata, idempotency_key, created_by, owner_id)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (owner_id, idempotency_key) DO NOTHING RETURNING *`,
+    [
+      thread.thread_id,
+      thread.question,
+      thread.metadata,
+      thread.idempotency_key ?? null,
+      thread.created_by,
+      thread.owner_id,
+    ],
   );
   return rows[0];
 }
@@ -45,17 +54,23 @@ export async function findThread(db: Queryable, threadId: string): Promise<Threa
   return rows[0];
 }
 
-/** Who started the thread; undefined when there is no such thread. */
-export async function threadOwner(db: Queryable, threadId: string): Promise<string | null | undefined> {
-  const { rows } = await db.query<{ created_by: string | null }>(
-    "SELECT created_by FROM threads WHERE thread_id = $1",
-    [threadId],
-  );
-  return rows[0]?.created_by;
+/** The id of the key that started the thread; undefined when there is no such thread. */
+export async function threadOwner(db: Queryable, threadId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ owner_id: string }>("SELECT owner_id FROM threads WHERE thread_id = $1", [
+    threadId,
+  ]);
+  return rows[0]?.owner_id;
 }
 
-export async function findThreadByIdempotencyKey(db: Queryable, key: string): Promise<ThreadRow | undefined> {
-  const { rows } = await db.query<ThreadRow>("SELECT * FROM threads WHERE idempotency_key = $1", [key]);
+export async function findThreadByIdempotencyKey(
+  db: Queryable,
+  ownerId: string,
+  key: string,
+): Promise<ThreadRow | undefined> {
+  const { rows } = await db.query<ThreadRow>(
+    "SELECT * FROM threads WHERE owner_id = $1 AND idempotency_key = $2",
+    [ownerId, key],
+  );
   return rows[0];
 }
 

@@ -8,7 +8,7 @@ import { triggerOf, type ReviewCard } from "../graph/review-card.js";
 import type { State } from "../graph/state.js";
 import { completeThread, findThread, setThreadStatus } from "../repositories/threads.js";
 import { appendReviewEvent, findReview, insertReviewOnce } from "../repositories/reviews.js";
-import { finishRun, type RunRow } from "../repositories/runs.js";
+import { finishRun, leaseOf, type RunRow } from "../repositories/runs.js";
 import { reviewPriority } from "../services/priority.js";
 import { approvalsRequired, deadlinesFor, type ReviewPolicy } from "../services/review-policy.js";
 import type { EmitEvent } from "../webhooks/emit.js";
@@ -71,10 +71,17 @@ export async function executeRun(deps: ExecutorDeps, run: RunRow, signal?: Abort
   return recordOutcome(deps, run, snapshot);
 }
 
+/** The run was taken over by another worker: this one must write nothing more. */
+export class LeaseLostError extends Error {}
+
 async function recordOutcome(deps: ExecutorDeps, run: RunRow, snapshot: StateSnapshot): Promise<RunOutcome> {
   const state = snapshot.values as State;
   const interrupts = pendingInterrupts(snapshot);
   return withTransaction(deps.pool, async (tx) => {
+    // First, and in the same transaction: only the lease holder records the outcome.
+    if (!(await finishRun(tx, leaseOf(run)))) {
+      throw new LeaseLostError(`run ${run.run_id} attempt ${run.attempts} no longer holds its lease`);
+    }
     let outcome: RunOutcome;
     if (interrupts.length > 0) {
       for (const { id, value } of interrupts) {
@@ -130,7 +137,6 @@ async function recordOutcome(deps: ExecutorDeps, run: RunRow, snapshot: StateSna
     } else {
       throw new Error(`run ${run.run_id} ended with the graph neither paused nor finished`);
     }
-    await finishRun(tx, run.run_id, run.worker_id ?? "");
     return outcome;
   });
 }

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { Logger } from "../logger.js";
 import { setThreadStatus } from "../repositories/threads.js";
-import { claimRun, failRun, renewLease, type RunRow } from "../repositories/runs.js";
+import { claimRun, failRun, leaseOf, renewLease, type RunRow } from "../repositories/runs.js";
+import { withTransaction } from "../db/database.js";
+import { LeaseLostError } from "./executor.js";
 import type { RunSignals } from "./thread-events.js";
 
 export interface WorkerOptions {
@@ -85,7 +87,7 @@ export class Worker {
       }
       if (!this.running && run) {
         // Stopped while claiming: hand the run straight back.
-        await failRun(this.options.pool, run.run_id, this.id, "worker stopped", 0).catch(() => undefined);
+        await failRun(this.options.pool, leaseOf(run), "worker stopped", 0).catch(() => undefined);
         break;
       }
       if (!run) {
@@ -100,16 +102,23 @@ export class Worker {
     const controller = new AbortController();
     this.active.set(run.run_id, controller);
     const log = this.options.logger.child({ run_id: run.run_id, thread_id: run.thread_id, worker: this.id });
+    const leaseMs = this.options.leaseSeconds * 1000;
+    let renewedAt = Date.now();
+    const loseLease = (why: string): void => {
+      if (controller.signal.aborted) return;
+      log.warn(why);
+      controller.abort(new Error("lease lost"));
+    };
     const heartbeat = setInterval(() => {
-      renewLease(this.options.pool, run.run_id, this.id, this.options.leaseSeconds)
+      // Without a renewal for a whole lease, another worker may own the run: stop, write nothing.
+      if (Date.now() - renewedAt > leaseMs) return loseLease("lease not renewed in time; giving the run up");
+      renewLease(this.options.pool, leaseOf(run), this.options.leaseSeconds)
         .then((owned) => {
-          if (!owned && !controller.signal.aborted) {
-            log.warn("lease lost; another worker owns this run now");
-            controller.abort(new Error("lease lost"));
-          }
+          if (owned) renewedAt = Date.now();
+          else loseLease("lease lost; another worker owns this run now");
         })
         .catch((err: unknown) => log.warn({ err }, "lease renewal failed"));
-    }, (this.options.leaseSeconds * 1000) / 3);
+    }, leaseMs / 3);
     heartbeat.unref();
 
     const started = Date.now();
@@ -120,11 +129,11 @@ export class Worker {
             permanent: true,
           });
         }
-        await setThreadStatus(this.options.pool, run.thread_id, "running");
         const outcome = await this.options.execute(run, controller.signal);
         log.info({ kind: run.kind, outcome, attempt: run.attempts, ms: Date.now() - started }, "run finished");
       } catch (error) {
-        if (controller.signal.aborted) return; // crashed or lost the lease: write nothing
+        // Crashed or lost the lease: write nothing, the new holder carries on.
+        if (controller.signal.aborted || error instanceof LeaseLostError) return;
         await this.handleFailure(run, error, log);
       } finally {
         clearInterval(heartbeat);
@@ -142,9 +151,9 @@ export class Worker {
     const retryIn = permanent ? null : Math.min(60, 2 ** (run.attempts - 1));
     log.error({ err: error, attempt: run.attempts, retry_in_s: retryIn }, "run failed");
     try {
-      await failRun(this.options.pool, run.run_id, this.id, message, retryIn);
-      await setThreadStatus(this.options.pool, run.thread_id, permanent ? "failed" : "queued", {
-        error: message,
+      await withTransaction(this.options.pool, async (tx) => {
+        if (!(await failRun(tx, leaseOf(run), message, retryIn))) return; // not ours any more
+        await setThreadStatus(tx, run.thread_id, permanent ? "failed" : "queued", { error: message });
       });
     } catch (dbError) {
       log.error({ err: dbError }, "could not record the run's failure; its lease will expire");

@@ -21,9 +21,9 @@ const perTier = z.object({ low: deadlines, medium: deadlines, high: deadlines })
 export const reviewPolicySchema = z.object({
   sla: z.object({ retrieval: perTier, answer: perTier }),
   /**
-   * Approvals needed before an answer goes out, per risk tier (answer stage only). With more than
-   * one, each approval is a vote by a different reviewer; any other decision after an approval is
-   * a disagreement and escalates the item to an admin.
+   * Sign-offs needed, per risk tier. With more than one, an answer-stage approval is a vote by a
+   * different reviewer until enough are in; an answer a reviewer wrote (edit or respond, at either
+   * stage) and any objection after an approval escalate the item to an admin, who decides it.
    */
   approvals_required: z
     .object({ low: z.number().int().min(1), medium: z.number().int().min(1), high: z.number().int().min(1) })
@@ -51,8 +51,7 @@ export const defaultReviewPolicy: ReviewPolicy = {
   escalation_priority_boost: 1000,
 };
 
-export function approvalsRequired(policy: ReviewPolicy, stage: ReviewStage, tier: string): number {
-  if (stage !== "answer") return 1;
+export function approvalsRequired(policy: ReviewPolicy, _stage: ReviewStage, tier: string): number {
   const byTier = policy.approvals_required;
   return byTier[(tier in byTier ? tier : "high") as keyof typeof byTier];
 }

@@ -141,9 +141,9 @@ export function decodeCursor(cursor: string): QueueCursor | undefined {
   try {
     const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Partial<QueueCursor>;
     if (
-      typeof value.priority === "number" &&
+      Number.isSafeInteger(value.priority) &&
       typeof value.created_at === "string" &&
-      !Number.isNaN(Date.parse(value.created_at)) &&
+      /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)$/.test(value.created_at) &&
       typeof value.review_id === "string" &&
       /^[0-9a-f-]{36}$/i.test(value.review_id)
     ) {
@@ -294,8 +294,9 @@ export interface DecideOptions {
  * Accepts a decision exactly once. In one transaction: lock the review row (a concurrent
  * decision waits here, then sees it decided and gets 409), check claim, version and approvals,
  * mark it decided, append the audit event, store the structured feedback, and enqueue the resume
- * run. Where policy wants several approvals, an approval is a vote until enough are in; any
- * other decision after an approval is a disagreement and escalates the item to an admin.
+ * run. Where policy wants several sign-offs, an answer-stage approval is a vote until enough are
+ * in; an answer a reviewer wrote (edit, respond) and any objection after an approval escalate the
+ * item to an admin, whose decision is final.
  */
 export async function decide(
   deps: ReviewServiceDeps,
@@ -330,38 +331,42 @@ export async function decide(
       }
     }
 
-    if (review.approvals_required > 1 && !options.system) {
-      const settled = review.queue === "escalation" && votes.length > 0 && caller.admin;
-      if (!settled) {
-        if (votes.some((v) => v.actor === caller.name)) {
-          throw new ServiceError(409, "already_voted", `${caller.name} has already voted on this item`);
-        }
-        const approvals = votes.filter((v) => v.decision_type === "approve").length;
-        const disputed = votes.some((v) => v.decision_type !== "approve");
-        if (disputed && !caller.admin) {
-          throw new ServiceError(409, "escalated_to_admin", "reviewers disagreed on this item; an admin decides it now");
-        }
-        const isApproval = decision.type === "approve";
-        if ((isApproval && approvals + 1 < review.approvals_required) || (!isApproval && approvals > 0)) {
-          await insertVote(tx, reviewId, caller.name, decision);
-          await appendReviewEvent(tx, {
-            review_id: reviewId,
-            type: "voted",
-            actor: caller.name,
-            before: { approvals },
-            after: { decision, approvals: approvals + (isApproval ? 1 : 0), required: review.approvals_required },
-          });
-          let current = review;
-          let outcome: DecisionOutcome = "vote_recorded";
-          if (!isApproval) {
-            current = (await escalate(tx, deps, review, now, "reviewers disagreed")) ?? review;
-            outcome = "escalated";
-          }
-          if (held?.by === caller.name) current = (await releaseClaim(tx, reviewId)) ?? current;
-          return { outcome, review: toView(current, await votesOf(tx, reviewId), now), thread_id: review.thread_id };
-        }
-        if (isApproval) await insertVote(tx, reviewId, caller.name, decision);
+    // Several sign-offs wanted (admins and the SLA sweeper always decide outright).
+    if (review.approvals_required > 1 && !options.system && !caller.admin) {
+      if (votes.some((v) => v.actor === caller.name)) {
+        throw new ServiceError(409, "already_voted", `${caller.name} has already voted on this item`);
       }
+      if (votes.some((v) => v.decision_type !== "approve")) {
+        throw new ServiceError(409, "escalated_to_admin", "reviewers disagreed on this item; an admin decides it now");
+      }
+      const approvals = votes.length;
+      const writesAnswer = decision.type === "respond" || (decision.type === "edit" && decision.answer !== undefined);
+      const counts = review.stage === "answer" && decision.type === "approve";
+      // Text a reviewer wrote needs a second pair of eyes; an objection after an approval is a dispute.
+      const escalateWhy = writesAnswer
+        ? "a reviewer wrote the answer; policy wants a second sign-off"
+        : !counts && approvals > 0
+          ? "reviewers disagreed"
+          : undefined;
+      if (escalateWhy || (counts && approvals + 1 < review.approvals_required)) {
+        await insertVote(tx, reviewId, caller.name, decision);
+        await appendReviewEvent(tx, {
+          review_id: reviewId,
+          type: "voted",
+          actor: caller.name,
+          before: { approvals },
+          after: { decision, approvals: approvals + (counts ? 1 : 0), required: review.approvals_required },
+        });
+        let current = review;
+        if (escalateWhy) current = (await escalate(tx, deps, review, now, escalateWhy)) ?? review;
+        if (held?.by === caller.name) current = (await releaseClaim(tx, reviewId)) ?? current;
+        return {
+          outcome: escalateWhy ? "escalated" : "vote_recorded",
+          review: toView(current, await votesOf(tx, reviewId), now),
+          thread_id: review.thread_id,
+        };
+      }
+      if (counts) await insertVote(tx, reviewId, caller.name, decision);
     }
 
     const decided = await markDecided(tx, reviewId, decision, caller.name);

@@ -10,7 +10,7 @@ import {
   type ThreadRow,
 } from "../repositories/threads.js";
 import type { RunSignals } from "../runs/thread-events.js";
-import { notFound } from "./errors.js";
+import { notFound, ServiceError } from "./errors.js";
 
 export interface ThreadServiceDeps {
   pool: pg.Pool;
@@ -50,7 +50,13 @@ export interface StartResult {
 /** Creates the thread and its first run in one transaction, then wakes local workers. */
 export async function startThread(
   deps: ThreadServiceDeps,
-  input: { question: string; metadata: Record<string, unknown>; idempotencyKey?: string; createdBy?: string },
+  input: {
+    question: string;
+    metadata: Record<string, unknown>;
+    idempotencyKey?: string;
+    /** The caller: its name is recorded, its id owns the thread. */
+    caller: { id: string; name: string };
+  },
 ): Promise<StartResult> {
   const threadId = randomUUID();
   const created = await withTransaction(deps.pool, async (tx) => {
@@ -59,17 +65,22 @@ export async function startThread(
       question: input.question,
       metadata: input.metadata,
       idempotency_key: input.idempotencyKey,
-      created_by: input.createdBy,
+      created_by: input.caller.name,
+      owner_id: input.caller.id,
     });
     if (!row) return false;
     await enqueueRun(tx, { thread_id: threadId, kind: "start", max_attempts: deps.maxAttempts });
     return true;
   });
-  if (created) deps.signals.runEnqueued();
-  const existing = created
-    ? threadId
-    : (await findThreadByIdempotencyKey(deps.pool, input.idempotencyKey!))!.thread_id;
-  return { thread: await getThread(deps.pool, existing), created };
+  if (created) {
+    deps.signals.runEnqueued();
+    return { thread: await getThread(deps.pool, threadId), created };
+  }
+  const earlier = (await findThreadByIdempotencyKey(deps.pool, input.caller.id, input.idempotencyKey!))!;
+  if (earlier.question !== input.question) {
+    throw new ServiceError(422, "idempotency_key_reused", "this Idempotency-Key was used for a different question");
+  }
+  return { thread: await getThread(deps.pool, earlier.thread_id), created };
 }
 
 export async function getThread(pool: pg.Pool, threadId: string): Promise<ThreadView> {

@@ -51,7 +51,10 @@ export const QUEUE_JS = String.raw`
   function select(i) {
     if (!rows.length) return;
     index = Math.max(0, Math.min(rows.length - 1, i));
-    rows.forEach(function (r, k) { r.classList.toggle("selected", k === index); r.setAttribute("aria-selected", k === index ? "true" : "false"); });
+    rows.forEach(function (r, k) {
+      r.classList.toggle("selected", k === index);
+      if (k === index) r.setAttribute("aria-current", "true"); else r.removeAttribute("aria-current");
+    });
     rows[index].scrollIntoView({ block: "nearest" });
   }
   function open() { if (index >= 0) location.assign(rows[index].getAttribute("data-href")); }
@@ -203,7 +206,7 @@ export const REVIEW_JS = String.raw`
     if (res.status === 403) return show("error", "Your key is not allowed to review items. Ask an admin for a reviewer key.");
     if (res.status === 404) return show("error", "This item no longer exists.", [{ label: "Back to the queue", href: data.queueUrl }]);
     if (code === "already_decided") {
-      decided = true;
+      markDecided();
       var how = decisionWords[d.decision_type] || "decided";
       return show("warn", "This item was already " + how + (d.decided_by ? " by " + d.decided_by : "") + (d.decided_at ? " at " + when(d.decided_at) : "") + ". Your " + doing + " was not saved.", [nextAction, reloadAction]);
     }
@@ -220,6 +223,14 @@ export const REVIEW_JS = String.raw`
     if (code === "validation_failed" && Array.isArray(d)) return show("error", "Please check the form: " + d.map(function (i) { return i.message; }).join("; ") + ".");
     if (res.status === 503) return show("error", "The service cannot reach its database right now. Nothing was saved; try again in a minute.");
     return show("error", "Something went wrong (" + res.status + (err.message ? ": " + err.message : "") + "). Nothing was saved; try again.");
+  }
+  // Someone else decided it: nothing more to claim or submit here.
+  function markDecided() {
+    decided = true;
+    stopHeartbeat();
+    if (claimBar) { claimBar.classList.remove("mine", "other"); claimText.textContent = "This item has been decided."; claimBtn.hidden = true; }
+    if (openName) { forms[openName].hidden = true; openName = null; }
+    Array.prototype.forEach.call(document.querySelectorAll(".actions-bar button"), function (b) { b.disabled = true; });
   }
   function networkError() { return { ok: false, status: 0, body: null }; }
 

@@ -10,6 +10,7 @@ const CSS = `
   --radius: 10px; --shadow: 0 1px 2px rgba(16,24,40,.06), 0 1px 3px rgba(16,24,40,.08);
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { font-size: 16px; }
 body { margin: 0; background: var(--bg); color: var(--ink);
   font: 1rem/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -117,6 +118,7 @@ a.cite:hover { text-decoration: underline; }
 .passage .text { overflow-wrap: anywhere; font-size: .93rem; margin: .4rem 0 0; max-height: 16rem; overflow: auto; }
 .passage .text p { margin: 0 0 .45rem; white-space: pre-wrap; }
 .passage.highlight { border-color: var(--accent); box-shadow: 0 0 0 3px #b9cdf6; }
+.passage:has(input.choose-passage:checked) { border-color: #7cc49a; background: #f5fbf7; }
 .passage .choose { display: flex; gap: .4rem; align-items: center; margin-top: .5rem; font-weight: 600; font-size: .92rem; }
 .actions-bar { display: flex; flex-wrap: wrap; gap: .5rem; }
 .action-form { border-top: 1px solid var(--line); margin-top: 1rem; padding-top: .9rem; }
@@ -127,8 +129,13 @@ a.cite:hover { text-decoration: underline; }
 .diff { border: 1px dashed #c4cad3; border-radius: 8px; padding: .6rem .8rem; background: #fcfcfd; white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.65; }
 .diff ins { background: var(--ins); color: #0f5a2a; text-decoration: none; border-radius: 3px; padding: 0 1px; }
 .diff del { background: var(--del); color: #8a1c15; text-decoration: line-through; border-radius: 3px; padding: 0 1px; }
+.diff del + ins { margin-left: 3px; }
 .diff-summary { font-size: .88rem; color: var(--muted); margin: .25rem 0; }
 .decided-note { font-weight: 600; }
+.decision-details { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: .5rem 0 0; }
+.decision-details dt { color: var(--muted); font-weight: 600; }
+.decision-details dd { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+#messages .flash { margin: .2rem 0 .8rem; }
 dialog { border: none; border-radius: 12px; padding: 1.25rem 1.5rem; box-shadow: 0 20px 50px rgba(0,0,0,.3); max-width: 32rem; width: 92vw; }
 dialog::backdrop { background: rgba(15,23,42,.45); }
 dialog table { width: 100%; border-collapse: collapse; }

@@ -80,7 +80,7 @@ export function queueBody(input: QueuePageInput): SafeHtml {
   const filtered = Object.keys(filter).length > 0;
   const rows = items.map((item) => {
     const href = `/ui/reviews/${item.review_id}${filterQuery(filter)}`;
-    return html`<tr class="row" data-href="${href}" aria-selected="false">
+    return html`<tr class="row" data-href="${href}">
       <td>
         <a class="reason" href="${href}">${item.reason.charAt(0).toUpperCase() + item.reason.slice(1)}</a>
         <span class="question">${item.question}</span>

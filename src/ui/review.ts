@@ -77,7 +77,7 @@ function whyPanel(view: ReviewView, now: Date): SafeHtml {
       ${card.audit_sample ? html`<span class="badge audit" title="The answer passed every check; it was picked at random so people keep checking the checks">Audit sample</span>` : ""}
       <span class="muted">· Revision ${card.revision.count} of ${card.revision.limit}</span>
       ${view.approvals.required > 1 ? html`<span class="muted">· Needs ${view.approvals.required} approvals (${votes.length ? votes.map((v) => `${v.actor}: ${v.decision_type}`).join(", ") : "none yet"})</span>` : ""}
-      <span class="muted">· Waiting ${age(view.created_at, now)}</span>
+      ${view.status === "pending" ? html`<span class="muted">· Waiting ${age(view.created_at, now)}</span>` : ""}
     </div>
   </section>`;
 }
@@ -161,11 +161,22 @@ function formButtons(label: string, kind: "primary" | "danger" = "primary"): Saf
 function actionsPanel(view: ReviewView): SafeHtml {
   const card = view.card;
   if (view.status !== "pending") {
+    const d = view.decision;
+    const details: [string, string][] = [];
+    if (d && "answer" in d && d.answer) details.push([d.type === "edit" ? "Corrected answer" : "Answer", d.answer]);
+    if (d?.type === "edit" && d.chunk_ids) details.push(["Evidence chosen", `${d.chunk_ids.length} passage(s)`]);
+    if (d?.type === "revise") details.push(["Instructions", d.instructions]);
+    if (d?.reasons.length) {
+      details.push(["Reasons", d.reasons.map((r) => REJECT_REASONS.find((x) => x.value === r)?.label ?? r).join(", ")]);
+    }
+    if (d?.comment) details.push(["Comment", d.comment]);
     return html`<section class="panel" aria-labelledby="actions-title">
       <h2 id="actions-title">Decision</h2>
+      <div id="messages" aria-live="polite"></div>
       <p class="decided-note">This item was ${DECISION_WORDS[view.decision_type ?? ""] ?? "decided"}${view.decided_by ? ` by ${view.decided_by}` : ""}${
-        view.decided_at ? html` at ${timeTag(view.decided_at, utc(view.decided_at), "abs")}` : ""
+        view.decided_at ? html` on ${timeTag(view.decided_at, utc(view.decided_at), "abs")}` : ""
       }.</p>
+      ${details.length ? html`<dl class="decision-details">${details.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>` : ""}
     </section>`;
   }
   const allowed = new Set(card.allowed_decisions);
@@ -181,6 +192,7 @@ function actionsPanel(view: ReviewView): SafeHtml {
       : "";
   return html`<section class="panel" aria-labelledby="actions-title">
     <h2 id="actions-title">Your decision</h2>
+    <div id="messages" aria-live="polite"></div>
     <div class="actions-bar">
       ${button("approve", "Approve", "a")}
       ${button("edit", answerStage ? "Edit" : "Choose evidence", "e", !answerStage && noPassages, "there are no passages to choose from")}
@@ -294,13 +306,12 @@ export function reviewBody(input: ReviewPageInput): SafeHtml {
     </span>
   </nav>
   ${input.flash}
-  <div id="messages" aria-live="polite"></div>
-  <h1>${card.stage === "answer" ? "Check this answer before it is sent" : "Check the evidence before an answer is written"}</h1>
+  <h1>${pending ? (card.stage === "answer" ? "Check this answer before it is sent" : "Check the evidence before an answer is written") : card.stage === "answer" ? "Answer review (decided)" : "Evidence review (decided)"}</h1>
   ${whyPanel(view, input.now)}
   <section class="panel" aria-labelledby="question-title">
     <h2 id="question-title">Question</h2>
     <p class="question-text" id="question">${card.question}</p>
-    <p class="hint" style="margin:.4rem 0 0">Due ${due(view.due_at, input.now)}${view.fallback_at && pending ? html` · if nobody decides, the fallback reply is sent ${timeTag(view.fallback_at, utc(view.fallback_at), "abs")}` : ""}</p>
+    ${pending ? html`<p class="hint" style="margin:.4rem 0 0">Due ${due(view.due_at, input.now)}${view.fallback_at ? html` · if nobody decides, the fallback reply is sent ${timeTag(view.fallback_at, utc(view.fallback_at), "abs")}` : ""}</p>` : ""}
     ${claimBar(view, principal.name)}
   </section>
   <div class="grid">

@@ -126,7 +126,7 @@ function uiAuth(): MiddlewareHandler<ApiEnv> {
     let principal: Principal | undefined;
     if (presented) {
       const row = await findActiveKey(pool, presented.key);
-      if (row) principal = { name: row.name, role: row.role, open: false };
+      if (row) principal = { id: row.key_id, name: row.name, role: row.role, open: false };
     }
     if (!principal) {
       if (await hasActiveKeys(pool)) {
@@ -317,6 +317,9 @@ export function uiRoutes(): Hono<ApiEnv> {
     return send(c, 200, `Review: ${title}`, body, COMMON_JS + DIFF_JS + REVIEW_JS);
   });
 
-  app.all("*", (c) => errorPage(c, 404, "Not found", html`There is no page at ${c.req.path}.`));
+  app.all("*", (c) => {
+    if (c.req.path === "/ui/" && c.req.method === "GET") return c.redirect(`/ui${new URL(c.req.url).search}`, 301);
+    return errorPage(c, 404, "Not found", html`There is no page at ${c.req.path}.`);
+  });
   return app;
 }

@@ -13,7 +13,7 @@ async function assertCanRead(c: Context<ApiEnv>, threadId: string): Promise<void
   const principal = c.var.principal;
   if (principal.open || principal.role !== "client") return;
   const owner = await threadOwner(c.var.services.threads.pool, threadId);
-  if (owner !== undefined && owner !== principal.name) throw notFound("thread", threadId);
+  if (owner !== undefined && owner !== principal.id) throw notFound("thread", threadId);
 }
 
 export function threadRoutes(): Hono<ApiEnv> {
@@ -27,7 +27,7 @@ export function threadRoutes(): Hono<ApiEnv> {
       question: body.question,
       metadata: body.metadata,
       idempotencyKey: idempotencyKeyHeader(c),
-      createdBy: c.var.actor,
+      caller: { id: c.var.principal.id, name: c.var.principal.name },
     });
     const view = wait ? await waitForThread(deps, thread.thread_id, wait) : thread;
     // 202: accepted and running in the background; a repeated Idempotency-Key answers 200.

@@ -36,7 +36,7 @@ CREATE TABLE threads (
   citations jsonb,
   error text,
   -- A client's Idempotency-Key: retrying the same POST /threads returns the same thread.
-  idempotency_key text UNIQUE,
+  idempotency_key text,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   completed_at timestamptz

@@ -11,8 +11,12 @@ CREATE TABLE api_keys (
 );
 CREATE UNIQUE INDEX api_keys_active_name_idx ON api_keys (name) WHERE revoked_at IS NULL;
 
--- Who started a thread, so a client key can only read its own.
-ALTER TABLE threads ADD COLUMN created_by text;
+-- Who started a thread: the key's name for people, the key's id for access checks (names can be
+-- reused after a key is revoked, ids cannot). Idempotency keys are per caller.
+ALTER TABLE threads
+  ADD COLUMN created_by text,
+  ADD COLUMN owner_id text NOT NULL DEFAULT 'anonymous',
+  ADD CONSTRAINT threads_owner_idempotency_key UNIQUE (owner_id, idempotency_key);
 
 -- Claims (a reviewer's lease on an item), SLA deadlines, escalation, and the card's version.
 ALTER TABLE reviews
