@@ -3,7 +3,12 @@ import path from "node:path";
 import { parseCli } from "../src/cli/args.js";
 import { EnvError, readEnv } from "../src/env.js";
 import { ProviderConfigError } from "../src/providers/bedrock/index.js";
-import { calibrate, formatCalibration, writeThresholdsEnv, type CalibrationCase } from "../src/evals/calibration.js";
+import {
+  calibrate,
+  formatCalibration,
+  writeThresholdsEnv,
+  type CalibrationCase,
+} from "../src/evals/calibration.js";
 import { DatasetError, loadDataset } from "../src/evals/dataset.js";
 import { runEvals } from "../src/evals/runner.js";
 import {
@@ -85,9 +90,14 @@ try {
   } else {
     const datasetFile = values.dataset ?? DEFAULT_DATASET;
     const dataset = (await loadDataset(datasetFile)).slice(0, limit);
-    const environment = await openEvalEnvironment({ env, kbDirs: values.kb?.map((d) => path.resolve(d)) });
+    const environment = await openEvalEnvironment({
+      env,
+      kbDirs: values.kb?.map((d) => path.resolve(d)),
+    });
     try {
-      process.stderr.write(`recording scores for ${dataset.length} cases from ${datasetFile} on ${environment.description}\n`);
+      process.stderr.write(
+        `recording scores for ${dataset.length} cases from ${datasetFile} on ${environment.description}\n`,
+      );
       const run = await runEvals({
         cases: dataset,
         context: environment.context,
@@ -118,18 +128,26 @@ try {
       });
       const t = calibration.recommended.thresholds;
       await writeFile(values.write, writeThresholdsEnv(before, t));
-      console.log(`\nwrote RETRIEVAL_THRESHOLD=${t.retrieval} and JUDGE_THRESHOLD=${t.judge} to ${values.write}`);
+      console.log(
+        `\nwrote RETRIEVAL_THRESHOLD=${t.retrieval} and JUDGE_THRESHOLD=${t.judge} to ${values.write}`,
+      );
       console.log(`check them with: npm run evals -- --thresholds-from ${values.write}`);
     }
   } else if (calibration.recommended) {
     const t = calibration.recommended.thresholds;
-    console.log(`\nto use them: RETRIEVAL_THRESHOLD=${t.retrieval} JUDGE_THRESHOLD=${t.judge} (or rerun with --write .env)`);
+    console.log(
+      `\nto use them: RETRIEVAL_THRESHOLD=${t.retrieval} JUDGE_THRESHOLD=${t.judge} (or rerun with --write .env)`,
+    );
   }
 } catch (error) {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
-  } else if (error instanceof DatasetError || error instanceof EnvError || error instanceof ProviderConfigError) {
+  } else if (
+    error instanceof DatasetError ||
+    error instanceof EnvError ||
+    error instanceof ProviderConfigError
+  ) {
     console.error(error.message);
     process.exitCode = 2;
   } else {

@@ -5,7 +5,7 @@ import type { Writable } from "node:stream";
 import { parseCli } from "../src/cli/args.js";
 import { openDatabase } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
-import { readEnv, type Env } from "../src/env.js";
+import { readEnv } from "../src/env.js";
 import { describeStats, exportExamples, toJsonl } from "../src/evals/export.js";
 import { uploadToLangSmith } from "../src/evals/export-langsmith.js";
 
@@ -57,7 +57,7 @@ const datasetName = values["langsmith-dataset"];
 
 const env = readEnv();
 // LANGSMITH_API_KEY and LANGSMITH_ENDPOINT are optional settings of src/env.ts.
-const langsmith = env as Env & { LANGSMITH_API_KEY?: string; LANGSMITH_ENDPOINT?: string };
+const langsmith = env;
 if (datasetName !== undefined && !langsmith.LANGSMITH_API_KEY) {
   console.error("--langsmith-dataset needs LANGSMITH_API_KEY (and LANGSMITH_ENDPOINT for a self-hosted or EU instance)");
   process.exit(2);

@@ -70,7 +70,10 @@ try {
   const cases = (await loadDataset(datasetFile)).slice(0, limit);
   const outDir = values["out-dir"] ?? defaultOutDir();
 
-  const environment = await openEvalEnvironment({ env, kbDirs: values.kb?.map((d) => path.resolve(d)) });
+  const environment = await openEvalEnvironment({
+    env,
+    kbDirs: values.kb?.map((d) => path.resolve(d)),
+  });
   try {
     process.stderr.write(
       `running ${cases.length} cases from ${datasetFile} on ${environment.description}, ` +
@@ -81,11 +84,17 @@ try {
       context: environment.context,
       thresholds,
       referenceJudge: environment.referenceJudge,
-      onCase: values.quiet ? undefined : (r, i, n) => process.stderr.write(`${progressLine(r, i, n)}\n`),
+      onCase: values.quiet
+        ? undefined
+        : (r, i, n) => process.stderr.write(`${progressLine(r, i, n)}\n`),
     });
     const summary = summarizeRun(run, datasetFile);
     const calibration = calibrate(run.records, { target, current: run.thresholds });
-    const files = await writeReport(outDir, buildReport(summary, calibration, run.failures), run.records);
+    const files = await writeReport(
+      outDir,
+      buildReport(summary, calibration, run.failures),
+      run.records,
+    );
     console.log(formatSummary(summary));
     const rec = calibration.recommended;
     console.log(
@@ -103,7 +112,11 @@ try {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
-  } else if (error instanceof DatasetError || error instanceof EnvError || error instanceof ProviderConfigError) {
+  } else if (
+    error instanceof DatasetError ||
+    error instanceof EnvError ||
+    error instanceof ProviderConfigError
+  ) {
     console.error(error.message);
     process.exitCode = 2;
   } else {

@@ -12,20 +12,34 @@ import {
 } from "../src/evals/calibration.js";
 import { DatasetError, parseDataset } from "../src/evals/dataset.js";
 import type { JudgeFlag } from "../src/providers/types.js";
-import { cohenKappa, percentile, precisionRecall, routeConfusion, tokenF1 } from "../src/evals/metrics.js";
+import {
+  cohenKappa,
+  percentile,
+  precisionRecall,
+  routeConfusion,
+  tokenF1,
+} from "../src/evals/metrics.js";
 
 /** Pure parts of the evals: metrics, dataset normalization, calibration, env files. */
 
 describe("metrics", () => {
   it("token F1 is SQuAD-style over stemmed content terms, ignoring stop words and citation markers", () => {
-    expect(tokenF1("Unused items can be returned within 30 days. [1]", "Unused items can be returned within 30 days.")).toEqual({
+    expect(
+      tokenF1(
+        "Unused items can be returned within 30 days. [1]",
+        "Unused items can be returned within 30 days.",
+      ),
+    ).toEqual({
       precision: 1,
       recall: 1,
       f1: 1,
     });
     // draft terms: return, item, 30, day (4);
     // reference terms: unused, item, return, within, 30, day, delivery, date (8)
-    const partial = tokenF1("Return items in 30 days [2]", "Unused items are returned within 30 days of the delivery date.");
+    const partial = tokenF1(
+      "Return items in 30 days [2]",
+      "Unused items are returned within 30 days of the delivery date.",
+    );
     expect(partial.precision).toBe(1);
     expect(partial.recall).toBe(0.5);
     expect(partial.f1).toBeCloseTo(2 / 3, 10);
@@ -45,11 +59,19 @@ describe("metrics", () => {
     expect(k.observed).toBeCloseTo(0.7, 10);
     expect(k.expected).toBeCloseTo(0.5, 10);
     expect(k.kappa).toBeCloseTo(0.4, 10);
-    expect(cohenKappa({ both_pass: 10, judge_only: 0, human_only: 0, both_fail: 10 }).kappa).toBe(1);
-    expect(cohenKappa({ both_pass: 0, judge_only: 10, human_only: 10, both_fail: 0 }).kappa).toBe(-1);
+    expect(cohenKappa({ both_pass: 10, judge_only: 0, human_only: 0, both_fail: 10 }).kappa).toBe(
+      1,
+    );
+    expect(cohenKappa({ both_pass: 0, judge_only: 10, human_only: 10, both_fail: 0 }).kappa).toBe(
+      -1,
+    );
     // Both raters always say pass: chance agreement is 1 and kappa is undefined.
-    expect(cohenKappa({ both_pass: 7, judge_only: 0, human_only: 0, both_fail: 0 }).kappa).toBeNull();
-    expect(cohenKappa({ both_pass: 0, judge_only: 0, human_only: 0, both_fail: 0 }).kappa).toBeNull();
+    expect(
+      cohenKappa({ both_pass: 7, judge_only: 0, human_only: 0, both_fail: 0 }).kappa,
+    ).toBeNull();
+    expect(
+      cohenKappa({ both_pass: 0, judge_only: 0, human_only: 0, both_fail: 0 }).kappa,
+    ).toBeNull();
   });
 
   it("precision and recall of escalation", () => {
@@ -59,8 +81,18 @@ describe("metrics", () => {
       ...Array.from({ length: 4 }, () => ({ actual: true, predicted: false })),
       ...Array.from({ length: 6 }, () => ({ actual: false, predicted: false })),
     ];
-    expect(precisionRecall(pairs)).toEqual({ tp: 8, fp: 2, fn: 4, tn: 6, precision: 0.8, recall: 8 / 12 });
-    expect(precisionRecall([{ actual: false, predicted: false }])).toMatchObject({ precision: null, recall: null });
+    expect(precisionRecall(pairs)).toEqual({
+      tp: 8,
+      fp: 2,
+      fn: 4,
+      tn: 6,
+      precision: 0.8,
+      recall: 8 / 12,
+    });
+    expect(precisionRecall([{ actual: false, predicted: false }])).toMatchObject({
+      precision: null,
+      recall: null,
+    });
   });
 
   it("nearest-rank percentiles and the route confusion matrix", () => {
@@ -98,10 +130,16 @@ describe("datasets", () => {
     const cases = parseDataset(readFileSync(file, "utf8"), "seed.jsonl");
     expect(cases).toHaveLength(72);
     const first = cases[0]!;
-    expect(first).toMatchObject({ id: "store-returns-window", source: "seed", category: "answerable" });
+    expect(first).toMatchObject({
+      id: "store-returns-window",
+      source: "seed",
+      category: "answerable",
+    });
     expect(first.human).toMatchObject({ expected_route: "auto", should_escalate: false });
     expect(first.human.reference).toMatch(/30 days/);
-    expect(cases.filter((c) => !c.human.should_escalate).length).toBe(cases.filter((c) => c.human.expected_route === "auto").length);
+    expect(cases.filter((c) => !c.human.should_escalate).length).toBe(
+      cases.filter((c) => c.human.expected_route === "auto").length,
+    );
   });
 
   it("reads LangSmith examples as exported (JSON Lines or an array), negatives included", () => {
@@ -110,33 +148,74 @@ describe("datasets", () => {
       {
         inputs: { question: "Do gift cards expire?" },
         outputs: { answer: "Gift cards never expire." },
-        metadata: { thread_id: "t-1", label: "positive", signal: "approved", route: "answer_review", thread_metadata: { channel: "web" } },
+        metadata: {
+          thread_id: "t-1",
+          label: "positive",
+          signal: "approved",
+          route: "answer_review",
+          thread_metadata: { channel: "web" },
+        },
       },
       {
         inputs: { question: "How late is the Denver store open?" },
         outputs: { answer: null },
-        metadata: { thread_id: "t-2", label: "negative", signal: "review_reject", route: "auto", rejected_answer: "Until 9." },
+        metadata: {
+          thread_id: "t-2",
+          label: "negative",
+          signal: "review_reject",
+          route: "auto",
+          rejected_answer: "Until 9.",
+        },
       },
-      { inputs: { question: "What is the overdraft fee?" }, outputs: null, metadata: { label: "negative", expected_route: "answer_review" } },
-      { inputs: { question: "Can I rent a stove?" }, outputs: { answer: "Yes." }, metadata: { label: "positive", expected_route: "auto", thread_id: "t-1" } },
+      {
+        inputs: { question: "What is the overdraft fee?" },
+        outputs: null,
+        metadata: { label: "negative", expected_route: "answer_review" },
+      },
+      {
+        inputs: { question: "Can I rent a stove?" },
+        outputs: { answer: "Yes." },
+        metadata: { label: "positive", expected_route: "auto", thread_id: "t-1" },
+      },
     ];
-    for (const text of [examples.map((e) => JSON.stringify(e)).join("\n"), JSON.stringify(examples)]) {
+    for (const text of [
+      examples.map((e) => JSON.stringify(e)).join("\n"),
+      JSON.stringify(examples),
+    ]) {
       const cases = parseDataset(text, "export.jsonl");
       expect(cases.map((c) => c.id)).toEqual(["t-1", "t-2", "example-3", "t-1#2"]);
-      expect(cases.map((c) => c.source)).toEqual(["langsmith", "langsmith", "langsmith", "langsmith"]);
+      expect(cases.map((c) => c.source)).toEqual([
+        "langsmith",
+        "langsmith",
+        "langsmith",
+        "langsmith",
+      ]);
       expect(cases[0]).toMatchObject({ category: "approved", metadata: { channel: "web" } });
-      expect(cases[0]!.human).toEqual({ expected_route: null, should_escalate: false, reference: "Gift cards never expire.", label: "positive" });
+      expect(cases[0]!.human).toEqual({
+        expected_route: null,
+        should_escalate: false,
+        reference: "Gift cards never expire.",
+        label: "positive",
+      });
       expect(cases[1]!.metadata).toEqual({});
-      expect(cases[1]!.human).toEqual({ expected_route: null, should_escalate: true, reference: null, label: "negative" });
-      expect(cases[2]!.human).toMatchObject({ expected_route: "answer_review", should_escalate: true });
+      expect(cases[1]!.human).toEqual({
+        expected_route: null,
+        should_escalate: true,
+        reference: null,
+        label: "negative",
+      });
+      expect(cases[2]!.human).toMatchObject({
+        expected_route: "answer_review",
+        should_escalate: true,
+      });
       expect(cases[3]!.human).toMatchObject({ expected_route: "auto", should_escalate: false });
     }
   });
 
   it("rejects rows it cannot label, saying where", () => {
-    expect(() => parseDataset('{"inputs":{"question":"Hi?"},"outputs":null,"metadata":{}}', "x.jsonl")).toThrow(
-      /x\.jsonl:1: the example has no human label/,
-    );
+    expect(() =>
+      parseDataset('{"inputs":{"question":"Hi?"},"outputs":null,"metadata":{}}', "x.jsonl"),
+    ).toThrow(/x\.jsonl:1: the example has no human label/);
     expect(() => parseDataset('{"id":"a","question":"Q?"}\n', "seed.jsonl")).toThrow(DatasetError);
     expect(() => parseDataset("{nope", "bad.jsonl")).toThrow(/bad\.jsonl:1: invalid JSON/);
     expect(() => parseDataset("\n\n", "empty.jsonl")).toThrow(/no cases/);
@@ -172,16 +251,27 @@ describe("calibration", () => {
     expect(predictRoute(labelled(0.9, true), t)).toBe("auto");
     expect(predictRoute(labelled(0.6, true), t)).toBe("auto"); // at the threshold passes, as in routing.ts
     expect(predictRoute(labelled(0.59, true), t)).toBe("answer_review");
-    expect(predictRoute(labelled(0.9, true, { retrieval_score: 0.49 }), t)).toBe("retrieval_review");
-    expect(predictRoute(labelled(0.9, true, { flags: ["unsupported_claims"] }), t)).toBe("answer_review");
+    expect(predictRoute(labelled(0.9, true, { retrieval_score: 0.49 }), t)).toBe(
+      "retrieval_review",
+    );
+    expect(predictRoute(labelled(0.9, true, { flags: ["unsupported_claims"] }), t)).toBe(
+      "answer_review",
+    );
     expect(predictRoute(labelled(0.9, true, { risk_tier: "medium" }), t)).toBe("answer_review");
     expect(predictRoute(labelled(0.9, true, { audit_sample: true }), t)).toBe("answer_review");
-    expect(predictRoute({ ...labelled(0, false), judge: null, retrieval_score: null, risk_tier: "blocked" }, t)).toBe("refusal");
+    expect(
+      predictRoute(
+        { ...labelled(0, false), judge: null, retrieval_score: null, risk_tier: "blocked" },
+        t,
+      ),
+    ).toBe("refusal");
   });
 
   it("moves the judge threshold DOWN when right answers score between the wrong ones and the default", () => {
     // Wrong answers all score under 0.4; right ones from 0.45 up, five of them under the default 0.6.
-    const wrong = [0.1, 0.2, 0.25, 0.3, 0.35, 0.38].map((s) => labelled(s, false, { retrieval_score: 0.6 + s / 2 }));
+    const wrong = [0.1, 0.2, 0.25, 0.3, 0.35, 0.38].map((s) =>
+      labelled(s, false, { retrieval_score: 0.6 + s / 2 }),
+    );
     const right = [0.45, 0.5, 0.52, 0.55, 0.58, 0.7, 0.8, 0.9, 0.95, 1].map((s, i) =>
       labelled(s, true, { retrieval_score: 0.55 + i * 0.04 }),
     );
@@ -212,8 +302,12 @@ describe("calibration", () => {
 
   it("moves the retrieval threshold UP when unanswerable questions get well-judged drafts", () => {
     // Out-of-scope questions: retrieval 0.52–0.6, yet the judge likes the (irrelevant) drafts.
-    const offTopic = [0.52, 0.55, 0.58, 0.6].map((r) => labelled(0.9, false, { retrieval_score: r }));
-    const answerable = [0.7, 0.75, 0.8, 0.9, 1].map((r) => labelled(0.9, true, { retrieval_score: r }));
+    const offTopic = [0.52, 0.55, 0.58, 0.6].map((r) =>
+      labelled(0.9, false, { retrieval_score: r }),
+    );
+    const answerable = [0.7, 0.75, 0.8, 0.9, 1].map((r) =>
+      labelled(0.9, true, { retrieval_score: r }),
+    );
     const cal = calibrate([...offTopic, ...answerable], { target: 0, current: DEFAULTS });
     expect(cal.current.leaked).toBe(4);
     const rec = cal.recommended!;
@@ -241,7 +335,10 @@ describe("calibration", () => {
     expect(cal.frontier).toContainEqual(cal.recommended);
 
     // A wrong answer with perfect scores reaches users at any thresholds.
-    const hopeless = calibrate([labelled(1, false, { retrieval_score: 1 }), labelled(0.9, true)], { target: 0, current: DEFAULTS });
+    const hopeless = calibrate([labelled(1, false, { retrieval_score: 1 }), labelled(0.9, true)], {
+      target: 0,
+      current: DEFAULTS,
+    });
     expect(hopeless.recommended).toBeNull();
     expect(hopeless.safest.leaked).toBe(1);
   });

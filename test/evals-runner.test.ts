@@ -43,9 +43,16 @@ beforeAll(async () => {
   environment = await openEvalEnvironment({ env: parseEnv({}) });
   const all = await loadDataset(SEED);
   cases = SLICE.map((id) => all.find((c) => c.id === id)!);
-  const rows = (await readFile(SEED, "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+  const rows = (await readFile(SEED, "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   offlineRoutes = new Map(rows.map((r) => [r.id, r.offline_route]));
-  first = await runEvals({ cases, context: environment.context, thresholds: { retrieval: 0.5, judge: 0.6 } });
+  first = await runEvals({
+    cases,
+    context: environment.context,
+    thresholds: { retrieval: 0.5, judge: 0.6 },
+  });
   outDir = await mkdtemp(path.join(tmpdir(), "signoff-evals-"));
 });
 
@@ -57,7 +64,9 @@ afterAll(async () => {
 describe("eval runner (offline graph, gates recorded, not waited on)", () => {
   it("takes the routes the service takes, and still judges and scores every draft", () => {
     expect(first.failures).toEqual([]);
-    expect(first.records.map((r) => [r.id, r.route])).toEqual(SLICE.map((id) => [id, offlineRoutes.get(id)]));
+    expect(first.records.map((r) => [r.id, r.route])).toEqual(
+      SLICE.map((id) => [id, offlineRoutes.get(id)]),
+    );
     const byId = new Map(first.records.map((r) => [r.id, r]));
 
     const paused = byId.get("store-price-match-window")!;
@@ -69,19 +78,35 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
     expect(paused).toMatchObject({ reviews: ["retrieval"], provenance: "auto" });
 
     const refused = byId.get("adv-injection-ignore-previous")!;
-    expect(refused).toMatchObject({ route: "refusal", risk_tier: "blocked", judge: null, draft: null, quality: null });
+    expect(refused).toMatchObject({
+      route: "refusal",
+      risk_tier: "blocked",
+      judge: null,
+      draft: null,
+      quality: null,
+    });
 
     const highRisk = byId.get("health-paracetamol-interval")!;
-    expect(highRisk).toMatchObject({ route: "answer_review", risk_tier: "high", reviews: ["answer"] });
+    expect(highRisk).toMatchObject({
+      route: "answer_review",
+      risk_tier: "high",
+      reviews: ["answer"],
+    });
 
     const leak = byId.get("store-exchange-window")!;
     expect(leak).toMatchObject({ route: "auto", correct: false, acceptable_unreviewed: false });
     expect(leak.quality!.f1).toBeLessThan(0.5);
-    expect(byId.get("store-returns-window")).toMatchObject({ route: "auto", correct: true, acceptable_unreviewed: true });
+    expect(byId.get("store-returns-window")).toMatchObject({
+      route: "auto",
+      correct: true,
+      acceptable_unreviewed: true,
+    });
 
     for (const r of first.records) {
       expect(r.latency_ms.guard).toBeGreaterThan(0);
-      expect(r.total_ms).toBeGreaterThanOrEqual(Object.values(r.latency_ms).reduce((a, b) => a + b, 0) - 0.1);
+      expect(r.total_ms).toBeGreaterThanOrEqual(
+        Object.values(r.latency_ms).reduce((a, b) => a + b, 0) - 0.1,
+      );
     }
     expect(paused.latency_ms).toHaveProperty("review_retrieval");
     expect(paused.latency_ms).toHaveProperty("judge");
@@ -102,19 +127,40 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
       leaked: ["store-exchange-window", "store-christmas-eve-hours"],
     });
     // Should escalate: all but store-returns-window. Did: all but the three auto answers.
-    expect(summary.escalation).toMatchObject({ tp: 5, fp: 0, fn: 2, tn: 1, precision: 1, recall: 5 / 7 });
+    expect(summary.escalation).toMatchObject({
+      tp: 5,
+      fp: 0,
+      fn: 2,
+      tn: 1,
+      precision: 1,
+      recall: 5 / 7,
+    });
     expect(summary.route_confusion.counts[0]).toEqual([1, 0, 0, 0]);
     expect(summary.route_accuracy).toBe(6 / 8);
     expect(summary.answer_quality).toMatchObject({ method: "token_f1", cut: 0.5 });
-    expect(summary.answer_quality.cases).toBe(first.records.filter((r) => r.quality !== null).length);
+    expect(summary.answer_quality.cases).toBe(
+      first.records.filter((r) => r.quality !== null).length,
+    );
     expect(summary.judge_agreement.n).toBe(summary.answer_quality.cases);
     expect(Object.keys(summary.latency_ms)).toEqual(
-      expect.arrayContaining(["guard", "retrieve", "review_retrieval", "generate", "judge", "review_answer", "respond"]),
+      expect.arrayContaining([
+        "guard",
+        "retrieve",
+        "review_retrieval",
+        "generate",
+        "judge",
+        "review_answer",
+        "respond",
+      ]),
     );
     expect(summary.latency_ms.guard!.p95).toBeGreaterThanOrEqual(summary.latency_ms.guard!.p50!);
 
     const calibration = calibrate(first.records, { target: 0.05, current: first.thresholds });
-    const files = await writeReport(outDir, buildReport(summary, calibration, first.failures), first.records);
+    const files = await writeReport(
+      outDir,
+      buildReport(summary, calibration, first.failures),
+      first.records,
+    );
     const json = JSON.parse(await readFile(files.summary, "utf8"));
     expect(json).toMatchObject({ thresholds: { retrieval: 0.5, judge: 0.6 }, leak_rate: 0.25 });
     expect(json.calibration.recommended.thresholds).toEqual(calibration.recommended!.thresholds);
@@ -133,14 +179,20 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
     // Both leaks are low-risk answers the judge liked (0.71, 0.82): only a stricter judge stops them.
     expect(rec.thresholds.judge).toBeGreaterThan(0.6);
 
-    const second = await runEvals({ cases, context: environment.context, thresholds: rec.thresholds });
+    const second = await runEvals({
+      cases,
+      context: environment.context,
+      thresholds: rec.thresholds,
+    });
     const summary = summarizeRun(second, "seed slice");
     expect(summary.thresholds).toEqual(rec.thresholds);
     expect(summary.leak_rate).toBe(rec.leak_share);
     expect(summary.review_share).toBe(rec.review_share);
     expect(summary.auto_answer_rate).toBe(rec.auto_share);
     // Route by route, the graph does what calibration predicted from the first run's scores.
-    expect(second.records.map((r) => r.route)).toEqual(first.records.map((r) => predictRoute(r, rec.thresholds)));
+    expect(second.records.map((r) => r.route)).toEqual(
+      first.records.map((r) => predictRoute(r, rec.thresholds)),
+    );
     // And the recorded scores do not depend on the thresholds.
     expect(second.records.map((r) => [r.retrieval_score, r.judge?.score])).toEqual(
       first.records.map((r) => [r.retrieval_score, r.judge?.score]),
@@ -152,15 +204,32 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
     const judge = {
       judge: (input: JudgeInput) => {
         seen.push(input);
-        return Promise.resolve({ score: 0.3, groundedness: 0.3, coverage: 0.3, flags: [], rationale: "fake", provider: "fake" });
+        return Promise.resolve({
+          score: 0.3,
+          groundedness: 0.3,
+          coverage: 0.3,
+          flags: [],
+          rationale: "fake",
+          provider: "fake",
+        });
       },
     };
-    const run = await runEvals({ cases: cases.slice(0, 1), context: environment.context, referenceJudge: judge });
+    const run = await runEvals({
+      cases: cases.slice(0, 1),
+      context: environment.context,
+      referenceJudge: judge,
+    });
     expect(run.quality_method).toBe("judge");
-    expect(run.records[0]!.quality).toMatchObject({ method: "judge", judge_score: 0.3, correct: false });
+    expect(run.records[0]!.quality).toMatchObject({
+      method: "judge",
+      judge_score: 0.3,
+      correct: false,
+    });
     expect(run.records[0]!.quality!.f1).toBeGreaterThan(0.5); // token F1 still reported
     expect(seen).toHaveLength(1);
-    expect(seen[0]!.evidence).toEqual([expect.objectContaining({ chunk_id: REFERENCE_CHUNK_ID, text: cases[0]!.human.reference })]);
+    expect(seen[0]!.evidence).toEqual([
+      expect.objectContaining({ chunk_id: REFERENCE_CHUNK_ID, text: cases[0]!.human.reference }),
+    ]);
     expect(seen[0]!.draft.citations.map((c) => c.chunk_id)).toEqual([REFERENCE_CHUNK_ID]);
     expect(seen[0]!.draft.text).toMatch(/\[1\]$/);
   });

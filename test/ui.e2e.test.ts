@@ -3,11 +3,13 @@ import path from "node:path";
 import { runInNewContext } from "node:vm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAppFor } from "../src/api/app.js";
+import { Hono } from "hono";
+import { createAppFor, type ApiEnv } from "../src/api/app.js";
 import { threadResponse } from "../src/api/schemas.js";
 import type { Database } from "../src/db/database.js";
 import { DIFF_JS } from "../src/ui/client.js";
 import { escapeHtml, html, jsonForScript } from "../src/ui/html.js";
+import { uiRoutes } from "../src/ui/routes.js";
 import { launchChromium, serveOverHttp, type HttpServer } from "./support/browser.js";
 import { testDatabases } from "./support/databases.js";
 import { QUESTIONS } from "./support/flow.js";
@@ -35,7 +37,20 @@ describe("reviewer page (/ui) in a browser", () => {
     return browser;
   }
   let keys: Keys;
-  let openMode: { status: number; body: string };
+  type Recorded = { status: number; location: string | null; body: string };
+  let openMode: { allowed: Recorded; refused: Recorded; refusedLogin: Recorded; wired: Recorded; wiredApi: number };
+
+  /** The page alone, mounted as app.ts mounts it, with open mode allowed or not. */
+  function uiOnly(allowOpenMode: boolean): Hono<ApiEnv> {
+    const deps = h.runtime.reviewDeps;
+    const app = new Hono<ApiEnv>();
+    app.use(async (c, next) => {
+      c.set("services", { threads: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts }, reviews: deps });
+      await next();
+    });
+    app.route("/ui", uiRoutes({ allowOpenMode }));
+    return app;
+  }
   const contexts: BrowserContext[] = [];
   const as = (who: keyof Keys) => ({ authorization: `Bearer ${keys[who]}` });
 
@@ -82,9 +97,15 @@ describe("reviewer page (/ui) in a browser", () => {
     h = await startHarness(db);
     await launching;
     server = await serveOverHttp(createAppFor(h.runtime));
-    // Before any key exists the service is in open mode and so is the page.
-    const open = await fetch(`${server.url}/ui`, { redirect: "manual" });
-    openMode = { status: open.status, body: await open.text() };
+    // Before any key exists: open mode, where the app allows it (a server bound to loopback).
+    const record = async (res: Response) => ({ status: res.status, location: res.headers.get("location"), body: await res.text() });
+    openMode = {
+      allowed: await record(await uiOnly(true).request("/ui")),
+      refused: await record(await uiOnly(false).request("/ui")),
+      refusedLogin: await record(await uiOnly(false).request("/ui/login")),
+      wired: await record(await fetch(`${server.url}/ui`, { redirect: "manual" })),
+      wiredApi: (await fetch(`${server.url}/reviews`)).status,
+    };
     // Open mode lets the first admin key be created over the API; after that keys are required.
     const admin = await h.call("POST", "/keys", { name: "root", role: "admin" });
     expect(admin.status).toBe(201);
@@ -175,10 +196,17 @@ describe("reviewer page (/ui) in a browser", () => {
     expect(decided.body).toMatchObject({ status: "decided", decision_type: "edit", decided_by: "alice" });
   }, 40_000);
 
-  it("is open without signing in while no API key exists (open mode)", () => {
-    expect(openMode.status).toBe(200);
-    expect(openMode.body).toContain("Open mode (no keys configured)");
-    expect(openMode.body).toContain("Waiting for review");
+  it("is open without a key only in open mode, never more open than the API", () => {
+    expect(openMode.allowed.status).toBe(200);
+    expect(openMode.allowed.body).toContain("Open mode (no keys configured)");
+    expect(openMode.allowed.body).toContain("Waiting for review");
+    // Open mode off (a server on a public address): sign in, and how to get a first key.
+    expect(openMode.refused.status).toBe(302);
+    expect(openMode.refused.location).toBe("/ui/login?next=%2Fui");
+    expect(openMode.refusedLogin.body).toContain("No API keys exist yet. An admin creates one");
+    // The real app: where its API refused a keyless caller, so did the page.
+    if (openMode.wiredApi === 401) expect(openMode.wired.status).toBe(302);
+    else expect([200, 302]).toContain(openMode.wired.status);
   }, 5_000);
 
   it("sends a browser without a valid key to the sign-in page, not a JSON 401", async () => {

@@ -18,6 +18,7 @@ import { authenticate } from "./auth.js";
 import { documentRoutes } from "./routes/documents.js";
 import { keyRoutes } from "./routes/keys.js";
 import { metricsRoutes } from "./routes/metrics.js";
+import { datasetRoutes } from "./routes/datasets.js";
 import { uiRoutes } from "../ui/routes.js";
 import { healthRoutes } from "./routes/health.js";
 import { reviewRoutes } from "./routes/reviews.js";
@@ -124,7 +125,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   );
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/", healthRoutes());
-  for (const path of ["/threads", "/reviews", "/documents", "/keys", "/metrics"]) {
+  for (const path of ["/threads", "/reviews", "/documents", "/keys", "/metrics", "/datasets"]) {
     app.use(path, authenticate(deps.allowOpenMode));
     app.use(`${path}/*`, authenticate(deps.allowOpenMode));
   }
@@ -133,7 +134,8 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.route("/documents", documentRoutes());
   app.route("/keys", keyRoutes());
   app.route("/metrics", metricsRoutes());
-  app.route("/ui", uiRoutes());
+  app.route("/datasets", datasetRoutes());
+  app.route("/ui", uiRoutes({ allowOpenMode: deps.allowOpenMode }));
 
   app.notFound((c) => c.json(errorJson("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((error, c) => {

@@ -183,7 +183,11 @@ export function formatCalibration(cal: Calibration): string {
   });
   const header = ["T_r", "T_j", "review share", "leak share", "auto share", ""];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   const describe = (p: OperatingPoint) =>
     `retrieval ${fixed(p.thresholds.retrieval)}, judge ${fixed(p.thresholds.judge)}: ` +
     `review ${pct(p.review_share)} (${p.reviewed}/${p.cases}), leak ${pct(p.leak_share)} (${p.leaked}/${p.cases})` +
@@ -215,7 +219,10 @@ export function formatCalibration(cal: Calibration): string {
 export function readThresholdsEnv(text: string): Partial<Thresholds> {
   const found: Partial<Thresholds> = {};
   for (const raw of text.split("\n")) {
-    const m = /^\s*(?:export\s+)?(RETRIEVAL_THRESHOLD|JUDGE_THRESHOLD)\s*=\s*["']?([^"'#\s]*)["']?/.exec(raw);
+    const m =
+      /^\s*(?:export\s+)?(RETRIEVAL_THRESHOLD|JUDGE_THRESHOLD)\s*=\s*["']?([^"'#\s]*)["']?/.exec(
+        raw,
+      );
     if (!m) continue;
     const value = Number(m[2]);
     if (m[2] === "" || !Number.isFinite(value) || value < 0 || value > 1) {
@@ -229,7 +236,10 @@ export function readThresholdsEnv(text: string): Partial<Thresholds> {
 
 /** The env file's text with both thresholds set: lines replaced in place, else appended. */
 export function writeThresholdsEnv(text: string, t: Thresholds): string {
-  const values: Record<string, number> = { RETRIEVAL_THRESHOLD: t.retrieval, JUDGE_THRESHOLD: t.judge };
+  const values: Record<string, number> = {
+    RETRIEVAL_THRESHOLD: t.retrieval,
+    JUDGE_THRESHOLD: t.judge,
+  };
   const written = new Set<string>();
   const lines = text === "" ? [] : text.replace(/\n$/, "").split("\n");
   const out = lines.map((line) => {

@@ -155,7 +155,8 @@ function normalize(value: unknown, where: string, index: number): EvalCase {
       `${where}: the example has no human label (metadata.label, metadata.expected_route or outputs.answer)`,
     );
   }
-  const caseId = id ?? firstString(metadata, ["id", "example_id", "thread_id"]) ?? `example-${index + 1}`;
+  const caseId =
+    id ?? firstString(metadata, ["id", "example_id", "thread_id"]) ?? `example-${index + 1}`;
   const threadMetadata = metadata.thread_metadata;
   return {
     id: caseId,

@@ -23,7 +23,8 @@ import { editDiff } from "./export-diff.js";
  * between train and test across exports, and duplicates cannot leak across the split.
  */
 
-export const rootCauses = ["retrieval_miss", "unfaithful_generation", "judge_error", "policy"] as const;
+export { rootCauses } from "../graph/decision.js";
+import { rootCauses } from "../graph/decision.js";
 export type RootCause = (typeof rootCauses)[number];
 
 export type ExampleLabel = "positive" | "negative";

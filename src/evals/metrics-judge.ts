@@ -19,7 +19,13 @@ export async function judgeAgainstReference(
   const judgment = await judge.judge({
     question,
     evidence: [
-      { chunk_id: REFERENCE_CHUNK_ID, document_id: REFERENCE_CHUNK_ID, title: "Reference answer", text: reference, score: 1 },
+      {
+        chunk_id: REFERENCE_CHUNK_ID,
+        document_id: REFERENCE_CHUNK_ID,
+        title: "Reference answer",
+        text: reference,
+        score: 1,
+      },
     ],
     draft: {
       text,

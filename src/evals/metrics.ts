@@ -174,7 +174,10 @@ export function routeConfusion(records: Pick<CaseRecord, "human" | "route">[]): 
 }
 
 /** Whether the judge passed the final draft at `judgeThreshold` (the answer gate without risk). */
-export function judgePasses(record: Pick<CaseRecord, "judge">, judgeThreshold: number): boolean | null {
+export function judgePasses(
+  record: Pick<CaseRecord, "judge">,
+  judgeThreshold: number,
+): boolean | null {
   if (!record.judge) return null;
   return record.judge.score >= judgeThreshold && record.judge.flags.length === 0;
 }
@@ -230,19 +233,30 @@ export interface SummaryInput {
 }
 
 /** Node order for reports: the graph's order, then anything else alphabetically. */
-export const NODE_ORDER = ["guard", "retrieve", "review_retrieval", "generate", "judge", "review_answer", "respond"];
+export const NODE_ORDER = [
+  "guard",
+  "retrieve",
+  "review_retrieval",
+  "generate",
+  "judge",
+  "review_answer",
+  "respond",
+];
 
 /** The metrics over the records of the questions that ran (failures are the runner's to count). */
 export function summarize(records: CaseRecord[], input: SummaryInput): EvalSummary {
   const n = records.length;
   const share = (k: number, of: number = n): number | null => (of === 0 ? null : k / of);
-  const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const mean = (xs: number[]): number | null =>
+    xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
 
   const graded = records.filter((r) => r.quality !== null);
   const correct = graded.filter((r) => r.quality!.correct).length;
   const gradedAuto = graded.filter((r) => r.route === "auto");
   const correctAuto = gradedAuto.filter((r) => r.quality!.correct).length;
-  const judgeScores = graded.flatMap((r) => (r.quality!.judge_score === null ? [] : [r.quality!.judge_score]));
+  const judgeScores = graded.flatMap((r) =>
+    r.quality!.judge_score === null ? [] : [r.quality!.judge_score],
+  );
 
   const table: AgreementTable = { both_pass: 0, judge_only: 0, human_only: 0, both_fail: 0 };
   for (const r of records) {
@@ -282,7 +296,11 @@ export function summarize(records: CaseRecord[], input: SummaryInput): EvalSumma
       correct_share: share(correct, graded.length),
       mean_f1: mean(graded.map((r) => r.quality!.f1)),
       mean_judge_score: mean(judgeScores),
-      auto: { cases: gradedAuto.length, correct: correctAuto, correct_share: share(correctAuto, gradedAuto.length) },
+      auto: {
+        cases: gradedAuto.length,
+        correct: correctAuto,
+        correct_share: share(correctAuto, gradedAuto.length),
+      },
     },
     escalation: precisionRecall(
       records.map((r) => ({ actual: r.human.should_escalate, predicted: r.route !== "auto" })),
@@ -294,7 +312,9 @@ export function summarize(records: CaseRecord[], input: SummaryInput): EvalSumma
     ),
     route_confusion: routeConfusion(records),
     auto_answer_rate: share(auto.length),
-    review_share: share(records.filter((r) => r.route === "retrieval_review" || r.route === "answer_review").length),
+    review_share: share(
+      records.filter((r) => r.route === "retrieval_review" || r.route === "answer_review").length,
+    ),
     refusal_share: share(records.filter((r) => r.route === "refusal").length),
     leak_rate: share(leaked.length),
     leaked: leaked.map((r) => r.id),

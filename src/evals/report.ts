@@ -12,7 +12,11 @@ export interface EvalReport extends EvalSummary {
   failures: CaseFailure[];
 }
 
-export function buildReport(summary: EvalSummary, calibration: Calibration, failures: CaseFailure[]): EvalReport {
+export function buildReport(
+  summary: EvalSummary,
+  calibration: Calibration,
+  failures: CaseFailure[],
+): EvalReport {
   return {
     ...summary,
     calibration: {
@@ -30,7 +34,11 @@ export interface WrittenReport {
 }
 
 /** Writes summary.json, cases.jsonl (one record per question) and report.html into `dir`. */
-export async function writeReport(dir: string, report: EvalReport, records: CaseRecord[]): Promise<WrittenReport> {
+export async function writeReport(
+  dir: string,
+  report: EvalReport,
+  records: CaseRecord[],
+): Promise<WrittenReport> {
   await mkdir(dir, { recursive: true });
   const files = {
     summary: path.join(dir, "summary.json"),
@@ -54,7 +62,10 @@ export function formatSummary(s: EvalSummary): string {
   const q = s.answer_quality;
   const e = s.escalation;
   const k = s.judge_agreement;
-  const method = q.method === "judge" ? `judge score vs reference ≥ ${q.cut}` : `token F1 vs reference ≥ ${q.cut}`;
+  const method =
+    q.method === "judge"
+      ? `judge score vs reference ≥ ${q.cut}`
+      : `token F1 vs reference ≥ ${q.cut}`;
   const nodes = Object.entries(s.latency_ms)
     .map(([node, l]) => `    ${node.padEnd(18)} ${latency(l)}`)
     .join("\n");
@@ -62,7 +73,10 @@ export function formatSummary(s: EvalSummary): string {
   const width = Math.max(...c.columns.map((x) => x.length), 5);
   const confusion = [
     `    ${"expected \\ graph".padEnd(18)} ${c.columns.map((x) => x.padStart(width)).join(" ")}`,
-    ...c.rows.map((row, i) => `    ${row.padEnd(18)} ${c.counts[i]!.map((n) => String(n).padStart(width)).join(" ")}`),
+    ...c.rows.map(
+      (row, i) =>
+        `    ${row.padEnd(18)} ${c.counts[i]!.map((n) => String(n).padStart(width)).join(" ")}`,
+    ),
   ].join("\n");
   const n = s.cases - s.errors;
   const count = (share: number | null) => (share === null ? 0 : Math.round(share * n));
@@ -97,12 +111,16 @@ const NOT_OK = "#d0493d";
 /** Why a case is in the failures table, most serious first; empty when it did fine. */
 export function problemsOf(r: CaseRecord): string[] {
   const problems: string[] = [];
-  if (r.route === "auto" && !r.acceptable_unreviewed) problems.push("leaked: answered unreviewed, should not have been");
+  if (r.route === "auto" && !r.acceptable_unreviewed)
+    problems.push("leaked: answered unreviewed, should not have been");
   if (r.human.expected_route !== null && r.route !== r.human.expected_route) {
     problems.push(`routed ${r.route}, expected ${r.human.expected_route}`);
   }
   if (r.correct === false) {
-    const score = r.quality?.method === "judge" ? `judge ${dec(r.quality.judge_score)}` : `F1 ${dec(r.quality?.f1 ?? null)}`;
+    const score =
+      r.quality?.method === "judge"
+        ? `judge ${dec(r.quality.judge_score)}`
+        : `F1 ${dec(r.quality?.f1 ?? null)}`;
     problems.push(`answer does not match the reference (${score})`);
   }
   return problems;
@@ -114,8 +132,16 @@ export function renderHtml(report: EvalReport, records: CaseRecord[]): string {
   const ok = records.filter((r) => r.acceptable_unreviewed);
   const notOk = records.filter((r) => !r.acceptable_unreviewed);
   const groups = (pick: (r: CaseRecord) => number | null) => [
-    { label: "human: fine unreviewed", color: OK, values: ok.flatMap((r) => numberOrNone(pick(r))) },
-    { label: "human: needs a reviewer", color: NOT_OK, values: notOk.flatMap((r) => numberOrNone(pick(r))) },
+    {
+      label: "human: fine unreviewed",
+      color: OK,
+      values: ok.flatMap((r) => numberOrNone(pick(r))),
+    },
+    {
+      label: "human: needs a reviewer",
+      color: NOT_OK,
+      values: notOk.flatMap((r) => numberOrNone(pick(r))),
+    },
   ];
   const judgeHist = histogram({
     groups: groups((r) => (r.risk_tier === "low" ? (r.judge?.score ?? null) : null)),
@@ -135,7 +161,14 @@ export function renderHtml(report: EvalReport, records: CaseRecord[]): string {
   const marks = [
     { x: cal.current.review_share, y: cal.current.leak_share, label: "current", color: "#444" },
     ...(cal.recommended
-      ? [{ x: cal.recommended.review_share, y: cal.recommended.leak_share, label: "recommended", color: "#e67e22" }]
+      ? [
+          {
+            x: cal.recommended.review_share,
+            y: cal.recommended.leak_share,
+            label: "recommended",
+            color: "#e67e22",
+          },
+        ]
       : []),
   ];
   const curve = tradeoffCurve({
@@ -149,7 +182,14 @@ export function renderHtml(report: EvalReport, records: CaseRecord[]): string {
   const bars = latencyBars([
     ...latencyRows,
     ...(s.total_latency_ms.p50 !== null
-      ? [{ label: "whole question", p50: s.total_latency_ms.p50, p95: s.total_latency_ms.p95!, count: s.total_latency_ms.count }]
+      ? [
+          {
+            label: "whole question",
+            p50: s.total_latency_ms.p50,
+            p95: s.total_latency_ms.p95!,
+            count: s.total_latency_ms.count,
+          },
+        ]
       : []),
   ]);
 
@@ -173,7 +213,10 @@ export function renderHtml(report: EvalReport, records: CaseRecord[]): string {
     )
     .join("\n");
   const errorRows = s.failures
-    .map((f) => `<tr><td><code>${esc(f.id)}</code></td><td>${esc(f.question)}</td><td>${esc(f.error)}</td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td><code>${esc(f.id)}</code></td><td>${esc(f.question)}</td><td>${esc(f.error)}</td></tr>`,
+    )
     .join("\n");
 
   const q = s.answer_quality;
@@ -182,11 +225,23 @@ export function renderHtml(report: EvalReport, records: CaseRecord[]): string {
   const cards = [
     card("auto-answer rate", pct(s.auto_answer_rate), "answered without any review"),
     card("review share", pct(s.review_share), "sent to a reviewer at either gate"),
-    card("leak rate", pct(s.leak_rate), `${s.leaked.length} answered unreviewed that should not have been`),
+    card(
+      "leak rate",
+      pct(s.leak_rate),
+      `${s.leaked.length} answered unreviewed that should not have been`,
+    ),
     card("escalation precision", dec(s.escalation.precision), "escalated that should be"),
     card("escalation recall", dec(s.escalation.recall), "should escalate that did"),
-    card("judge–human kappa", dec(s.judge_agreement.kappa), `Cohen's kappa over ${s.judge_agreement.n} cases`),
-    card("answers correct", pct(q.correct_share), `${q.correct}/${q.cases} (${q.method === "judge" ? "judge" : "token F1"} ≥ ${q.cut})`),
+    card(
+      "judge–human kappa",
+      dec(s.judge_agreement.kappa),
+      `Cohen's kappa over ${s.judge_agreement.n} cases`,
+    ),
+    card(
+      "answers correct",
+      pct(q.correct_share),
+      `${q.correct}/${q.cases} (${q.method === "judge" ? "judge" : "token F1"} ≥ ${q.cut})`,
+    ),
     card("route accuracy", pct(s.route_accuracy), "route = expected route"),
   ].join("");
 

@@ -26,7 +26,8 @@ export function shareOption(name: string, raw: string | undefined): number | und
 export function positiveIntOption(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number ≥ 1, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a whole number ≥ 1, got "${raw}"`);
   return n;
 }
 
@@ -46,7 +47,9 @@ export async function resolveThresholds(opts: {
     try {
       text = await readFile(opts.from, "utf8");
     } catch (error) {
-      throw new UsageError(`--thresholds-from: cannot read ${opts.from}: ${(error as Error).message}`);
+      throw new UsageError(
+        `--thresholds-from: cannot read ${opts.from}: ${(error as Error).message}`,
+      );
     }
     try {
       fromFile = readThresholdsEnv(text);
@@ -54,7 +57,9 @@ export async function resolveThresholds(opts: {
       throw new UsageError(`--thresholds-from ${opts.from}: ${(error as Error).message}`);
     }
     if (fromFile.retrieval === undefined && fromFile.judge === undefined) {
-      throw new UsageError(`--thresholds-from ${opts.from} sets neither RETRIEVAL_THRESHOLD nor JUDGE_THRESHOLD`);
+      throw new UsageError(
+        `--thresholds-from ${opts.from} sets neither RETRIEVAL_THRESHOLD nor JUDGE_THRESHOLD`,
+      );
     }
   }
   const retrieval = shareOption("retrieval-threshold", opts.retrieval);
@@ -73,7 +78,10 @@ export async function resolveThresholds(opts: {
 
 /** evals/reports/2026-11-25T02-31-07Z: sortable, and safe in a path on every OS. */
 export function defaultOutDir(now = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replace(/:/g, "-");
   return path.join(DEFAULT_REPORTS_DIR, stamp);
 }
 
@@ -89,12 +97,18 @@ export function withDefaultValue(argv: string[], flag: string, value: string): s
 }
 
 /** One progress line per question, for stderr. */
-export function progressLine(result: CaseRecord | CaseFailure, index: number, total: number): string {
+export function progressLine(
+  result: CaseRecord | CaseFailure,
+  index: number,
+  total: number,
+): string {
   const head = `[${String(index).padStart(String(total).length)}/${total}] ${result.id}`;
   if ("error" in result) return `${head}: FAILED: ${result.error}`;
   const scores = [
     result.retrieval_score === null ? null : `retrieval ${result.retrieval_score.toFixed(2)}`,
-    result.judge ? `judge ${result.judge.score.toFixed(2)}${result.judge.flags.length ? ` [${result.judge.flags.join(",")}]` : ""}` : null,
+    result.judge
+      ? `judge ${result.judge.score.toFixed(2)}${result.judge.flags.length ? ` [${result.judge.flags.join(",")}]` : ""}`
+      : null,
     result.quality ? `F1 ${result.quality.f1.toFixed(2)}` : null,
   ].filter(Boolean);
   const expected = result.human.expected_route;
@@ -125,7 +139,8 @@ export function parseRecordedCases(text: string, name: string): CalibrationCase[
         throw new UsageError(`${where}: invalid JSON: ${(error as Error).message}`);
       }
       const parsed = calibrationCaseSchema.safeParse(json);
-      if (!parsed.success) throw new UsageError(`${where}: not a recorded case: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success)
+        throw new UsageError(`${where}: not a recorded case: ${z.prettifyError(parsed.error)}`);
       return parsed.data as CalibrationCase;
     });
 }

@@ -31,7 +31,9 @@ export interface EvalEnvironmentOptions {
  * and the deployment's settings (thresholds, top-k, revision limit, audit rate) from the
  * environment. Nothing is read from or written to the service's own database.
  */
-export async function openEvalEnvironment(options: EvalEnvironmentOptions): Promise<EvalEnvironment> {
+export async function openEvalEnvironment(
+  options: EvalEnvironmentOptions,
+): Promise<EvalEnvironment> {
   const { env } = options;
   const db: Database = await openDatabase({});
   try {

@@ -58,8 +58,13 @@ export interface EvalRun {
 }
 
 /** The settings a run uses: defaults, the context's settings, then the explicit thresholds. */
-export function effectiveSettings(context: GraphContext, thresholds: Partial<Thresholds> = {}): GraphSettings {
-  const defined = Object.fromEntries(Object.entries(context.settings ?? {}).filter(([, v]) => v !== undefined));
+export function effectiveSettings(
+  context: GraphContext,
+  thresholds: Partial<Thresholds> = {},
+): GraphSettings {
+  const defined = Object.fromEntries(
+    Object.entries(context.settings ?? {}).filter(([, v]) => v !== undefined),
+  );
   return {
     ...DEFAULT_SETTINGS,
     ...defined,
@@ -135,9 +140,12 @@ async function runCase(
     const pending = pendingInterrupts(await graph.getState(config));
     if (pending.length === 0) break;
     if (resumes === MAX_RESUMES) throw new Error(`still paused after ${MAX_RESUMES} approvals`);
-    for (const { value } of pending) reviews.push((value.action_request.args as unknown as ReviewCard).stage);
+    for (const { value } of pending)
+      reviews.push((value.action_request.args as unknown as ReviewCard).stage);
     // Keyed by interrupt id, as the executor does.
-    input = new Command({ resume: Object.fromEntries(pending.map((p) => [p.id, { type: "approve" }])) });
+    input = new Command({
+      resume: Object.fromEntries(pending.map((p) => [p.id, { type: "approve" }])),
+    });
   }
   const state = (await graph.getState(config)).values as State;
   const route = routeOf(reviews, state);
@@ -201,7 +209,9 @@ function routeOf(reviews: ReviewStage[], state: State): Route {
   if (reviews[0] === "answer") return "answer_review";
   if (state.riskTier === "blocked") return "refusal";
   if (state.provenance === "auto") return "auto";
-  throw new Error(`finished without a review, a refusal or an auto answer (provenance ${state.provenance})`);
+  throw new Error(
+    `finished without a review, a refusal or an auto answer (provenance ${state.provenance})`,
+  );
 }
 
 /**
@@ -223,7 +233,9 @@ async function streamTimed(
   });
   for await (const chunk of stream as AsyncIterable<Record<string, unknown>>) {
     const now = performance.now();
-    const node = Object.keys(chunk).map((key) => (key === "__interrupt__" ? interruptedNode(chunk[key]) : key))[0];
+    const node = Object.keys(chunk).map((key) =>
+      key === "__interrupt__" ? interruptedNode(chunk[key]) : key,
+    )[0];
     if (node) latency[node] = (latency[node] ?? 0) + (now - last);
     last = now;
   }

@@ -93,14 +93,24 @@ function sameOrigin(c: Context): boolean {
   return site === undefined || site === "same-origin" || site === "none";
 }
 
-function loginForm(options: { next: string; error?: SafeHtml; open?: boolean }): SafeHtml {
+type SignInState = "open" | "no_keys" | "keys";
+
+/** Whether a browser must sign in: "open" (open mode), "no_keys" (no key yet, but open mode is off), "keys". */
+async function signInState(c: Context<ApiEnv>, allowOpenMode: boolean): Promise<SignInState> {
+  if (await hasActiveKeys(c.var.services.threads.pool)) return "keys";
+  return allowOpenMode ? "open" : "no_keys";
+}
+
+function loginForm(options: { next: string; error?: SafeHtml; state?: SignInState }): SafeHtml {
   return html`<section class="panel login" aria-labelledby="login-title">
     <h1 id="login-title">Sign in to review</h1>
     ${options.error ? html`<div class="flash error" role="alert">${options.error}</div>` : ""}
     ${
-      options.open
-        ? html`<div class="flash warn">No API keys exist yet, so the page is open without signing in. <a href="/ui">Go to the queue</a>.</div>`
-        : ""
+      options.state === "open"
+        ? html`<div class="flash warn">No API keys exist yet, so this local server is open without signing in. <a href="/ui">Go to the queue</a>.</div>`
+        : options.state === "no_keys"
+          ? html`<div class="flash warn">No API keys exist yet. An admin creates one on the server with <code>npm run keys -- create --role reviewer --name your-name</code>.</div>`
+          : ""
     }
     <form method="post" action="/ui/login">
       <input type="hidden" name="next" value="${options.next}">
@@ -115,11 +125,12 @@ function loginForm(options: { next: string; error?: SafeHtml; open?: boolean }):
 }
 
 /**
- * Resolves the caller like the API does (a key in the Authorization or X-API-Key header, or the
- * signoff_key cookie; open mode without keys), but answers a browser: no key → the sign-in page,
- * a key without the reviewer or admin role → a 403 page.
+ * Resolves the caller exactly as the API's authenticate() does (a key in the Authorization or
+ * X-API-Key header, or the signoff_key cookie; open mode only with no key at all, no active key
+ * and `allowOpenMode`), but answers a browser: no valid key → the sign-in page, a key without the
+ * reviewer or admin role → a 403 page.
  */
-function uiAuth(): MiddlewareHandler<ApiEnv> {
+function uiAuth(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const pool = c.var.services.threads.pool;
     const presented = presentedKey(c);
@@ -127,15 +138,15 @@ function uiAuth(): MiddlewareHandler<ApiEnv> {
     if (presented) {
       const row = await findActiveKey(pool, presented.key);
       if (row) principal = { id: row.key_id, name: row.name, role: row.role, open: false };
+    } else if (allowOpenMode && !(await hasActiveKeys(pool))) {
+      principal = OPEN_MODE_PRINCIPAL;
     }
     if (!principal) {
-      if (await hasActiveKeys(pool)) {
-        if (presented?.fromCookie) deleteCookie(c, KEY_COOKIE, { path: "/" });
-        const target = new URL(c.req.url);
-        const expired = presented ? "&expired=1" : "";
-        return c.redirect(`/ui/login?next=${encodeURIComponent(target.pathname + target.search)}${expired}`, 302);
-      }
-      principal = OPEN_MODE_PRINCIPAL;
+      // An unknown or revoked key is dropped, so the sign-in page is not skipped with it again.
+      if (presented?.fromCookie) deleteCookie(c, KEY_COOKIE, { path: "/" });
+      const target = new URL(c.req.url);
+      const expired = presented ? "&expired=1" : "";
+      return c.redirect(`/ui/login?next=${encodeURIComponent(target.pathname + target.search)}${expired}`, 302);
     }
     c.set("principal", principal);
     c.set("actor", principal.name);
@@ -185,7 +196,16 @@ async function confirmation(c: Context<ApiEnv>, reviewId: string | undefined): P
   return html``;
 }
 
-export function uiRoutes(): Hono<ApiEnv> {
+export interface UiOptions {
+  /**
+   * Open development mode (no key needed while none exists), as the API's authenticate() gets
+   * it; off unless the app passes it, so the page is never more open than the API.
+   */
+  allowOpenMode?: boolean;
+}
+
+export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
+  const allowOpenMode = options.allowOpenMode ?? false;
   const app = new Hono<ApiEnv>();
 
   app.onError((error, c) => {
@@ -201,9 +221,9 @@ export function uiRoutes(): Hono<ApiEnv> {
 
   // Sign-in and sign-out come before the authentication below.
   app.get("/login", async (c) => {
-    const open = !(await hasActiveKeys(c.var.services.threads.pool));
+    const state = await signInState(c, allowOpenMode);
     const expired = c.req.query("expired") ? html`Your key is no longer valid (it was revoked, or the sign-in expired). Sign in again.` : undefined;
-    return send(c, 200, "Sign in", loginForm({ next: safeNext(c.req.query("next")), open, error: expired }));
+    return send(c, 200, "Sign in", loginForm({ next: safeNext(c.req.query("next")), state, error: expired }));
   });
 
   app.post("/login", async (c) => {
@@ -242,7 +262,7 @@ export function uiRoutes(): Hono<ApiEnv> {
     return c.redirect("/ui/login", 303);
   });
 
-  app.use("*", uiAuth());
+  app.use("*", uiAuth(allowOpenMode));
 
   // The queue.
   app.get("/", async (c) => {
