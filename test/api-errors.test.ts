@@ -164,6 +164,7 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        "/datasets/export",
         "/documents",
         "/healthz",
         "/keys",

@@ -217,6 +217,23 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      "/datasets/export": {
+        get: {
+          summary: "Human-labelled examples as NDJSON in the LangSmith example shape (reviewer or admin)",
+          parameters: [
+            { name: "since", in: "query", schema: { type: "string", format: "date-time" }, description: "only signals (decisions, feedback) since then" },
+            { name: "test_share", in: "query", schema: { type: "number", minimum: 0, maximum: 1, default: 0.2 } },
+            { name: "split", in: "query", schema: { type: "string", enum: ["train", "test"] } },
+          ],
+          responses: {
+            "200": {
+              description: "One `{inputs, outputs, metadata}` example per line",
+              content: { "application/x-ndjson": { schema: { type: "string" } } },
+            },
+            ...badInput,
+          },
+        },
+      },
       "/documents": {
         post: {
           summary: "Add a document to the knowledge base",
