@@ -46,20 +46,27 @@ function usageError(message: string): never {
 
 const out = values.out ?? usageError("--out FILE is required (- for stdout)");
 const testShare = values["test-share"] === undefined ? undefined : Number(values["test-share"]);
-if (testShare !== undefined && !(values["test-share"]!.trim() !== "" && testShare >= 0 && testShare <= 1)) {
+if (
+  testShare !== undefined &&
+  !(values["test-share"]!.trim() !== "" && testShare >= 0 && testShare <= 1)
+) {
   usageError(`--test-share must be a number from 0 to 1, not "${values["test-share"]}"`);
 }
 const since = values.since === undefined ? undefined : new Date(values.since);
-if (since && Number.isNaN(since.getTime())) usageError(`--since must be an ISO 8601 date or time, not "${values.since}"`);
+if (since && Number.isNaN(since.getTime()))
+  usageError(`--since must be an ISO 8601 date or time, not "${values.since}"`);
 const split = values.split;
-if (split !== undefined && split !== "train" && split !== "test") usageError(`--split must be train or test, not "${split}"`);
+if (split !== undefined && split !== "train" && split !== "test")
+  usageError(`--split must be train or test, not "${split}"`);
 const datasetName = values["langsmith-dataset"];
 
 const env = readEnv();
 // LANGSMITH_API_KEY and LANGSMITH_ENDPOINT are optional settings of src/env.ts.
 const langsmith = env;
 if (datasetName !== undefined && !langsmith.LANGSMITH_API_KEY) {
-  console.error("--langsmith-dataset needs LANGSMITH_API_KEY (and LANGSMITH_ENDPOINT for a self-hosted or EU instance)");
+  console.error(
+    "--langsmith-dataset needs LANGSMITH_API_KEY (and LANGSMITH_ENDPOINT for a self-hosted or EU instance)",
+  );
   process.exit(2);
 }
 
@@ -95,7 +102,9 @@ try {
   }
   report(`exported ${describeStats(stats)}${toStdout ? "" : ` to ${out}`}`);
   if (datasetName !== undefined) {
-    process.stderr.write(`uploading ${examples.length} examples to LangSmith dataset "${datasetName}"\n`);
+    process.stderr.write(
+      `uploading ${examples.length} examples to LangSmith dataset "${datasetName}"\n`,
+    );
     const result = await uploadToLangSmith(examples, {
       datasetName,
       apiKey: langsmith.LANGSMITH_API_KEY,

@@ -62,7 +62,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { env, logger } = options;
   const db =
     options.database ??
-    (await openDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, dataDir: env.DATA_DIR }));
+    (await openDatabase({
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      dataDir: env.DATA_DIR,
+    }));
   try {
     const { applied } = await migrate(db.pool);
     logger.info({ database: db.description, applied }, "database ready");

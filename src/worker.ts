@@ -17,13 +17,18 @@ Options:
 parseCli(USAGE, {});
 const env = readEnv();
 if (!env.DATABASE_URL) {
-  console.error("signoff worker: set DATABASE_URL; the embedded database can only be used by the server process");
+  console.error(
+    "signoff worker: set DATABASE_URL; the embedded database can only be used by the server process",
+  );
   process.exit(1);
 }
 const logger = createLogger(env.LOG_LEVEL, { role: "worker" });
 try {
   const runtime = await createRuntime({ env, logger, startWorker: true });
-  logger.info({ worker: runtime.worker?.id, concurrency: env.WORKER_CONCURRENCY }, "worker started");
+  logger.info(
+    { worker: runtime.worker?.id, concurrency: env.WORKER_CONCURRENCY },
+    "worker started",
+  );
   const shutdown = (signal: string): void => {
     logger.info({ signal }, "worker stopping after its runs in flight");
     runtime.close().then(

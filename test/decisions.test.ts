@@ -71,7 +71,10 @@ describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (ki
     });
 
     it("edit: generation uses exactly the passages the reviewer chose", async () => {
-      const returns = await pendingReview(h, await ask(h, "Is there a restocking charge for returns of unused kit?"));
+      const returns = await pendingReview(
+        h,
+        await ask(h, "Is there a restocking charge for returns of unused kit?"),
+      );
       const review = await pendingReview(h, await ask(h, QUESTIONS.unanswerable));
       const chosen = returns.card.retrieval.passages.slice(0, 1).map((p) => p.chunk_id);
       expect(chosen).toHaveLength(1);
@@ -142,7 +145,10 @@ describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (ki
     it("revise: loops back to generation, bounded by the revision limit", async () => {
       let review = await pendingReview(h, await ask(h, QUESTIONS.highRisk));
       for (let round = 1; round <= 2; round++) {
-        const after = await decide(h, review.review_id, { type: "revise", instructions: "mention liver disease" });
+        const after = await decide(h, review.review_id, {
+          type: "revise",
+          instructions: "mention liver disease",
+        });
         review = await pendingReview(h, after);
         expect(review.card.revision.count).toBe(round);
         expect(review.reason).toContain(`revised draft ${round} of 2`);
@@ -161,7 +167,10 @@ describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (ki
 
     it("accepts Agent Inbox-style decisions only through our schema", async () => {
       const review = await pendingReview(h, await ask(h, QUESTIONS.highRisk));
-      const res = await h.call("POST", `/reviews/${review.review_id}/decision`, { type: "accept", args: null });
+      const res = await h.call("POST", `/reviews/${review.review_id}/decision`, {
+        type: "accept",
+        args: null,
+      });
       expect(res.status).toBe(422);
     });
   });

@@ -12,7 +12,11 @@ import { reopenable, testDatabases } from "./support/databases.js";
 import { startHarness, type Harness } from "./support/harness.js";
 import { ask, decide, pendingReview, QUESTIONS, threadOf } from "./support/flow.js";
 
-async function until(check: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> {
+async function until(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  ms = 15_000,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -52,12 +56,20 @@ describe.each(testDatabases)("durability ($name)", (kind) => {
     }
     const done = await threadOf(h, review.thread_id);
     expect(done.status).toBe("completed");
-    expect(done.provenance).toBe({ approve: "approved", reject: "fallback", respond: "human" }[winner]);
+    expect(done.provenance).toBe(
+      { approve: "approved", reject: "fallback", respond: "human" }[winner],
+    );
     const where = [review.review_id];
     expect(await count(db, "SELECT count(*) AS n FROM runs WHERE review_id = $1", where)).toBe(1);
-    expect(await count(db, "SELECT count(*) AS n FROM feedback WHERE review_id = $1", where)).toBe(1);
+    expect(await count(db, "SELECT count(*) AS n FROM feedback WHERE review_id = $1", where)).toBe(
+      1,
+    );
     expect(
-      await count(db, "SELECT count(*) AS n FROM review_events WHERE review_id = $1 AND type = 'decided'", where),
+      await count(
+        db,
+        "SELECT count(*) AS n FROM review_events WHERE review_id = $1 AND type = 'decided'",
+        where,
+      ),
     ).toBe(1);
   });
 
@@ -78,10 +90,14 @@ describe.each(testDatabases)("durability ($name)", (kind) => {
     const current = await retaken("second-taker");
     await expect(executeRun(deps, stale)).rejects.toBeInstanceOf(LeaseLostError);
     expect(await executeRun(deps, current)).toBe("awaiting_review");
-    const run = await db.pool.query<RunRow>("SELECT * FROM runs WHERE run_id = $1", [current.run_id]);
+    const run = await db.pool.query<RunRow>("SELECT * FROM runs WHERE run_id = $1", [
+      current.run_id,
+    ]);
     expect(run.rows[0]).toMatchObject({ status: "succeeded", worker_id: "second-taker" });
     const where = [thread.thread_id];
-    expect(await count(db, "SELECT count(*) AS n FROM reviews WHERE thread_id = $1", where)).toBe(1);
+    expect(await count(db, "SELECT count(*) AS n FROM reviews WHERE thread_id = $1", where)).toBe(
+      1,
+    );
     expect(
       await count(
         db,
@@ -141,24 +157,43 @@ describe.each(testDatabases)("durability ($name)", (kind) => {
     first.start();
     const config = { configurable: { thread_id: threadId } };
     await until(
-      async () => generateCalls === 1 && (await api.runtime.graph.getState(config)).next.includes("generate"),
+      async () =>
+        generateCalls === 1 && (await api.runtime.graph.getState(config)).next.includes("generate"),
       "the first worker to reach generate",
     );
     await first.crash();
-    const leased = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [threadId]);
-    expect(leased.rows[0]).toMatchObject({ status: "running", worker_id: "worker-that-dies", attempts: 1 });
+    const leased = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [
+      threadId,
+    ]);
+    expect(leased.rows[0]).toMatchObject({
+      status: "running",
+      worker_id: "worker-that-dies",
+      attempts: 1,
+    });
 
     const second = workerWith(counting, "worker-that-survives");
     second.start();
     try {
-      const paused = await waitForThread({ pool: db.pool, signals: api.runtime.signals }, threadId, 20);
+      const paused = await waitForThread(
+        { pool: db.pool, signals: api.runtime.signals },
+        threadId,
+        20,
+      );
       expect(paused.status).toBe("awaiting_review");
       // guard and retrieve had checkpointed: the new worker did not run them again.
       expect(retrieveCallsAfterCrash).toBe(0);
-      const runs = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [threadId]);
+      const runs = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [
+        threadId,
+      ]);
       expect(runs.rows).toHaveLength(1);
-      expect(runs.rows[0]).toMatchObject({ status: "succeeded", worker_id: "worker-that-survives", attempts: 2 });
-      expect(await count(db, "SELECT count(*) AS n FROM reviews WHERE thread_id = $1", [threadId])).toBe(1);
+      expect(runs.rows[0]).toMatchObject({
+        status: "succeeded",
+        worker_id: "worker-that-survives",
+        attempts: 2,
+      });
+      expect(
+        await count(db, "SELECT count(*) AS n FROM reviews WHERE thread_id = $1", [threadId]),
+      ).toBe(1);
 
       const review = await pendingReview(api, paused);
       const done = await decide(api, review.review_id, { type: "approve" });
@@ -199,14 +234,19 @@ describe.each(testDatabases)("restart ($name)", (kind) => {
         expect((await threadOf(h, completed.thread_id)).answer).toBe(completed.answer);
         for (const thread of paused) {
           const review = await pendingReview(h, thread);
-          const done = await decide(h, review.review_id, { type: "respond", answer: "Answered after a restart." });
+          const done = await decide(h, review.review_id, {
+            type: "respond",
+            answer: "Answered after a restart.",
+          });
           expect(done.status).toBe("completed");
           expect(done.provenance).toBe("human");
         }
         // The sample knowledge base was loaded once, not again on the second start.
         const docs = await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM documents");
         expect(Number(docs.rows[0]!.n)).toBeGreaterThan(30);
-        const dupes = await db.pool.query("SELECT content_hash FROM documents GROUP BY 1 HAVING count(*) > 1");
+        const dupes = await db.pool.query(
+          "SELECT content_hash FROM documents GROUP BY 1 HAVING count(*) > 1",
+        );
         expect(dupes.rows).toEqual([]);
       } finally {
         await h.close();

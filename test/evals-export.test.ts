@@ -21,7 +21,11 @@ import {
   toJsonl,
   type ExportedExample,
 } from "../src/evals/export.js";
-import { exampleIdFor, uploadToLangSmith, type LangSmithDatasetClient } from "../src/evals/export-langsmith.js";
+import {
+  exampleIdFor,
+  uploadToLangSmith,
+  type LangSmithDatasetClient,
+} from "../src/evals/export-langsmith.js";
 import { reopenable, testDatabases } from "./support/databases.js";
 import { ask, decide, pendingReview, QUESTIONS } from "./support/flow.js";
 import { startHarness, type Harness } from "./support/harness.js";
@@ -45,7 +49,9 @@ function exportApp(h: Harness): Hono<ApiEnv> {
   app.use("/datasets/*", authenticate(true));
   app.route("/datasets", datasetRoutes());
   app.onError((error, c) =>
-    error instanceof ApiError ? c.json(error.body(), error.status) : c.json({ error: { code: "internal_error", message: String(error) } }, 500),
+    error instanceof ApiError
+      ? c.json(error.body(), error.status)
+      : c.json({ error: { code: "internal_error", message: String(error) } }, 500),
   );
   return app;
 }
@@ -81,7 +87,8 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
 
   const EDIT = "Adults: do not take more than 4,000 mg of paracetamol in 24 hours.";
   const RESPOND = "No. Northwind Outfitters does not sell fishing equipment.";
-  const CORRECTION = "Yes. Return shipping is free for domestic orders with the prepaid label from the Returns page.";
+  const CORRECTION =
+    "Yes. Return shipping is free for domestic orders with the prepaid label from the Returns page.";
 
   beforeAll(async () => {
     db = await kind.open();
@@ -117,7 +124,10 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     const rejected = await ask(h, Q.retrievalReject);
     rejectReview = await pendingReview(h, rejected);
     expect(rejectReview.stage).toBe("retrieval");
-    await decide(h, rejectReview.review_id, { type: "reject", reasons: ["out of scope", "root_cause:retrieval_miss"] });
+    await decide(h, rejectReview.review_id, {
+      type: "reject",
+      reasons: ["out of scope", "root_cause:retrieval_miss"],
+    });
     threads.retrievalReject = rejected.thread_id;
 
     const responded = await ask(h, Q.respond);
@@ -130,7 +140,11 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     const corrected = await ask(h, Q.userCorrection);
     expect(corrected.provenance).toBe("auto");
     autoAnswer = corrected.answer!;
-    await feedback(h, corrected.thread_id, { rating: 2, reasons: ["incomplete"], correction: CORRECTION });
+    await feedback(h, corrected.thread_id, {
+      rating: 2,
+      reasons: ["incomplete"],
+      correction: CORRECTION,
+    });
     threads.userCorrection = corrected.thread_id;
 
     const disliked = await ask(h, Q.userNegative);
@@ -158,7 +172,9 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     expect(byThread(threads.quiet)).toBeUndefined();
     // The same question rejected later loses to the approval (stronger signal) and is listed.
     expect(byThread(threads.approvedAgain)).toBeUndefined();
-    expect(byThread(threads.approved)!.metadata.duplicate_thread_ids).toEqual([threads.approvedAgain]);
+    expect(byThread(threads.approved)!.metadata.duplicate_thread_ids).toEqual([
+      threads.approvedAgain,
+    ]);
     const { stats } = await exportExamples(db.pool);
     expect(stats).toMatchObject({
       threads: 7,
@@ -193,10 +209,17 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     });
     expect(m.split).toBe(splitOf(Q.edited));
     expect(m.draft).toBe(card.draft!.text);
-    expect(m.passages).toEqual(card.retrieval.passages.map((p) => ({ chunk_id: p.chunk_id, score: p.score })));
+    expect(m.passages).toEqual(
+      card.retrieval.passages.map((p) => ({ chunk_id: p.chunk_id, score: p.score })),
+    );
     expect(m.passages.length).toBeGreaterThan(0);
     expect(m.trigger).toEqual(editReview.trigger);
-    expect(m.trigger).toMatchObject({ stage: "answer", risk_tier: "high", judge_threshold: 0.6, retrieval_threshold: 0.5 });
+    expect(m.trigger).toMatchObject({
+      stage: "answer",
+      risk_tier: "high",
+      judge_threshold: 0.6,
+      retrieval_threshold: 0.5,
+    });
     expect(m.trigger!.judge_score).toBe(card.judge!.score);
     expect(m.judge).toMatchObject({ score: card.judge!.score, rationale: card.judge!.rationale });
     expect(m.decisions).toHaveLength(1);
@@ -234,7 +257,9 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
       root_cause: null,
       split: splitOf(Q.approved),
     });
-    expect(e.metadata.decisions.map((d) => [d.type, d.reviewer, d.edit_diff])).toEqual([["approve", "anonymous", null]]);
+    expect(e.metadata.decisions.map((d) => [d.type, d.reviewer, d.edit_diff])).toEqual([
+      ["approve", "anonymous", null],
+    ]);
     // The duplicate shares the question's split: duplicates never straddle train and test.
     expect(splitOf(Q.approvedAgain)).toBe(e.metadata.split);
   });
@@ -257,19 +282,40 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
       root_cause: "retrieval_miss",
     });
     expect(m.trigger).toEqual(rejectReview.trigger);
-    expect(m.trigger).toMatchObject({ stage: "retrieval", judge_score: null, retrieval_threshold: 0.5 });
+    expect(m.trigger).toMatchObject({
+      stage: "retrieval",
+      judge_score: null,
+      retrieval_threshold: 0.5,
+    });
     expect(m.trigger!.retrieval_score).toBeLessThan(0.5);
-    expect(m.passages).toEqual(rejectReview.card.retrieval.passages.map((p) => ({ chunk_id: p.chunk_id, score: p.score })));
+    expect(m.passages).toEqual(
+      rejectReview.card.retrieval.passages.map((p) => ({ chunk_id: p.chunk_id, score: p.score })),
+    );
     expect(m.decisions).toMatchObject([
-      { stage: "retrieval", type: "reject", reasons: ["out of scope"], root_cause: "retrieval_miss", reviewer: "anonymous", edit_diff: null },
+      {
+        stage: "retrieval",
+        type: "reject",
+        reasons: ["out of scope"],
+        root_cause: "retrieval_miss",
+        reviewer: "anonymous",
+        edit_diff: null,
+      },
     ]);
   });
 
   it("a reviewer's own answer is the reference (provenance human)", () => {
     const e = byThread(threads.respond)!;
     expect(e.outputs).toEqual({ answer: RESPOND });
-    expect(e.metadata).toMatchObject({ label: "positive", signal: "human", route: "retrieval_review", final_answer: RESPOND, draft: null });
-    expect(e.metadata.decisions).toMatchObject([{ stage: "retrieval", type: "respond", answer: RESPOND, edit_diff: null }]);
+    expect(e.metadata).toMatchObject({
+      label: "positive",
+      signal: "human",
+      route: "retrieval_review",
+      final_answer: RESPOND,
+      draft: null,
+    });
+    expect(e.metadata.decisions).toMatchObject([
+      { stage: "retrieval", type: "respond", answer: RESPOND, edit_diff: null },
+    ]);
   });
 
   it("a user's correction on an auto answer is the reference", () => {
@@ -291,9 +337,17 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     });
     // Never reviewed: the passages are the answer's citations, without retrieval scores.
     expect(m.passages.length).toBeGreaterThan(0);
-    expect(m.passages.every((p) => p.score === null && /^[0-9a-f-]{36}$/.test(p.chunk_id))).toBe(true);
+    expect(m.passages.every((p) => p.score === null && /^[0-9a-f-]{36}$/.test(p.chunk_id))).toBe(
+      true,
+    );
     expect(m.user_feedback).toMatchObject([
-      { rating: 2, reasons: ["incomplete"], comment: null, correction: CORRECTION, user: "anonymous" },
+      {
+        rating: 2,
+        reasons: ["incomplete"],
+        comment: null,
+        correction: CORRECTION,
+        user: "anonymous",
+      },
     ]);
     expect(m.user_feedback[0]!.correction_diff).toBe(editDiff(autoAnswer, CORRECTION));
     expect(m.signal_at).toBe(m.user_feedback[0]!.at);
@@ -308,7 +362,15 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
       source: "user",
       rejected_answer: negativeAnswer,
       final_answer: negativeAnswer,
-      user_feedback: [{ rating: 1, reasons: ["incorrect"], comment: "wrong", correction: null, correction_diff: null }],
+      user_feedback: [
+        {
+          rating: 1,
+          reasons: ["incorrect"],
+          comment: "wrong",
+          correction: null,
+          correction_diff: null,
+        },
+      ],
     });
   });
 
@@ -320,10 +382,15 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     const before = new Map(examples.map((e) => [e.metadata.thread_id, e.metadata.split]));
     for (const e of again) {
       expect(e.metadata.split).toBe(splitOf(e.inputs.question, 0.2));
-      if (before.has(e.metadata.thread_id)) expect(e.metadata.split).toBe(before.get(e.metadata.thread_id));
+      if (before.has(e.metadata.thread_id))
+        expect(e.metadata.split).toBe(before.get(e.metadata.thread_id));
     }
     const endorsed = again.at(-1)!;
-    expect(endorsed.metadata).toMatchObject({ thread_id: later.thread_id, label: "positive", signal: "user_approval" });
+    expect(endorsed.metadata).toMatchObject({
+      thread_id: later.thread_id,
+      label: "positive",
+      signal: "user_approval",
+    });
     expect(endorsed.outputs.answer).toBe(later.answer);
 
     // Read in pages of two threads: the same examples.
@@ -332,8 +399,16 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     expect(small.examples).toEqual(again);
     expect(paged.map((p) => p.threads)).toEqual([2, 4, 6, 8]);
 
-    expect((await exportExamples(db.pool, { testShare: 0 })).examples.every((e) => e.metadata.split === "train")).toBe(true);
-    expect((await exportExamples(db.pool, { testShare: 1 })).examples.every((e) => e.metadata.split === "test")).toBe(true);
+    expect(
+      (await exportExamples(db.pool, { testShare: 0 })).examples.every(
+        (e) => e.metadata.split === "train",
+      ),
+    ).toBe(true);
+    expect(
+      (await exportExamples(db.pool, { testShare: 1 })).examples.every(
+        (e) => e.metadata.split === "test",
+      ),
+    ).toBe(true);
     const test = await exportExamples(db.pool, { split: "test" });
     expect(test.examples.map((e) => e.metadata.thread_id)).toEqual(
       again.filter((e) => e.metadata.split === "test").map((e) => e.metadata.thread_id),
@@ -351,16 +426,31 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     expect(res.headers.get("content-type")).toMatch(/^application\/x-ndjson/);
     const body = await res.text();
     expect(body).toBe(examples.map(toJsonl).join(""));
-    expect(body.trim().split("\n").map((line) => JSON.parse(line) as ExportedExample)).toEqual(examples);
+    expect(
+      body
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as ExportedExample),
+    ).toEqual(examples);
 
     const test = await app.request("/datasets/export?split=test&test_share=0.5");
-    const expected = (await exportExamples(db.pool, { split: "test", testShare: 0.5 })).examples.map(toJsonl).join("");
+    const expected = (await exportExamples(db.pool, { split: "test", testShare: 0.5 })).examples
+      .map(toJsonl)
+      .join("");
     expect(await test.text()).toBe(expected);
 
-    for (const bad of ["test_share=2", "test_share=abc", "split=dev", "since=yesterday", "limit=5"]) {
+    for (const bad of [
+      "test_share=2",
+      "test_share=abc",
+      "split=dev",
+      "since=yesterday",
+      "limit=5",
+    ]) {
       const refused = await app.request(`/datasets/export?${bad}`);
       expect(refused.status, bad).toBe(400);
-      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("invalid_query");
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+        "invalid_query",
+      );
     }
     expect((await app.request("/datasets/export?since=2020-01-01")).status).toBe(200);
   });
@@ -370,7 +460,12 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     const admin = await h.call("POST", "/keys", { name: "root", role: "admin" });
     expect(admin.status).toBe(201);
     const make = async (name: string, role: string) => {
-      const res = await h.call("POST", "/keys", { name, role }, { authorization: `Bearer ${admin.body.key}` });
+      const res = await h.call(
+        "POST",
+        "/keys",
+        { name, role },
+        { authorization: `Bearer ${admin.body.key}` },
+      );
       expect(res.status).toBe(201);
       return { authorization: `Bearer ${res.body.key as string}` };
     };
@@ -384,7 +479,13 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     const allowed = await app.request("/datasets/export", { headers: reviewer });
     expect(allowed.status).toBe(200);
     expect(await allowed.text()).toBe(examples.map(toJsonl).join(""));
-    expect((await app.request("/datasets/export", { headers: { authorization: `Bearer ${admin.body.key}` } })).status).toBe(200);
+    expect(
+      (
+        await app.request("/datasets/export", {
+          headers: { authorization: `Bearer ${admin.body.key}` },
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 
@@ -411,7 +512,11 @@ describe("evals:export CLI", () => {
       const review = await pendingReview(h, await ask(h, QUESTIONS.unanswerable));
       await decide(h, review.review_id, { type: "respond", answer: "Ulaanbaatar." });
       const auto = await ask(h, QUESTIONS.answerable);
-      await feedback(h, auto.thread_id, { rating: 4, reasons: ["helpful"], correction: "Within 30 days of delivery." });
+      await feedback(h, auto.thread_id, {
+        rating: 4,
+        reasons: ["helpful"],
+        correction: "Within 30 days of delivery.",
+      });
       expected = (await exportExamples(db.pool)).examples.map(toJsonl).join("");
       expect(expected.split("\n")).toHaveLength(3);
     } finally {
@@ -462,9 +567,17 @@ describe("evals:export CLI", () => {
 
 describe("word diff", () => {
   it.each([
-    ["Adults: up to 4 g in 24 hours.", "Adults: at most 4,000 mg in 24 hours.", "Adults: [-up to 4 g-]{+at most 4,000 mg+} in 24 hours."],
+    [
+      "Adults: up to 4 g in 24 hours.",
+      "Adults: at most 4,000 mg in 24 hours.",
+      "Adults: [-up to 4 g-]{+at most 4,000 mg+} in 24 hours.",
+    ],
     ["a b c", "a x y c", "a [-b-]{+x y+} c"],
-    ["Returns within 30 days.", "Returns within 30 days of delivery.", "Returns within 30 days{+ of delivery+}."],
+    [
+      "Returns within 30 days.",
+      "Returns within 30 days of delivery.",
+      "Returns within 30 days{+ of delivery+}.",
+    ],
     ["Keep this sentence.", "", "[-Keep this sentence.-]"],
     ["", "New text.", "{+New text.+}"],
   ])("%j → %j", (before, after, formatted) => {
@@ -485,7 +598,9 @@ describe("word diff", () => {
 
 describe("export helpers", () => {
   it("normalizes questions for deduplication", () => {
-    expect(normalizeQuestion("  What is the usual ADULT   dose of ibuprofen?? ")).toBe("what is the usual adult dose of ibuprofen");
+    expect(normalizeQuestion("  What is the usual ADULT   dose of ibuprofen?? ")).toBe(
+      "what is the usual adult dose of ibuprofen",
+    );
     expect(normalizeQuestion(Q.approvedAgain)).toBe(normalizeQuestion(Q.approved));
     expect(normalizeQuestion("¿Qué es esto?")).toBe("qué es esto");
   });
@@ -497,14 +612,27 @@ describe("export helpers", () => {
     expect(test / questions.length).toBeLessThan(0.23);
     expect(splitOf("Do gift cards expire?")).toBe(splitOf("do gift cards expire"));
     // A larger test share only moves questions from train to test, never back.
-    for (const q of questions.slice(0, 200)) if (splitOf(q, 0.2) === "test") expect(splitOf(q, 0.3)).toBe("test");
+    for (const q of questions.slice(0, 200))
+      if (splitOf(q, 0.2) === "test") expect(splitOf(q, 0.3)).toBe("test");
   });
 
   it("reads a root cause from the column or a root_cause: reason", () => {
-    expect(splitRootCause(["wrong", "root_cause:judge_error"])).toEqual({ rootCause: "judge_error", reasons: ["wrong"] });
-    expect(splitRootCause(["Root cause: Retrieval miss"])).toEqual({ rootCause: "retrieval_miss", reasons: [] });
-    expect(splitRootCause(["root_cause:weather"])).toEqual({ rootCause: null, reasons: ["root_cause:weather"] });
-    expect(splitRootCause(["root_cause:policy"], "unfaithful_generation")).toEqual({ rootCause: "unfaithful_generation", reasons: [] });
+    expect(splitRootCause(["wrong", "root_cause:judge_error"])).toEqual({
+      rootCause: "judge_error",
+      reasons: ["wrong"],
+    });
+    expect(splitRootCause(["Root cause: Retrieval miss"])).toEqual({
+      rootCause: "retrieval_miss",
+      reasons: [],
+    });
+    expect(splitRootCause(["root_cause:weather"])).toEqual({
+      rootCause: null,
+      reasons: ["root_cause:weather"],
+    });
+    expect(splitRootCause(["root_cause:policy"], "unfaithful_generation")).toEqual({
+      rootCause: "unfaithful_generation",
+      reasons: [],
+    });
   });
 });
 
@@ -513,7 +641,11 @@ describe("LangSmith upload", () => {
     return {
       inputs: { question },
       outputs: { answer },
-      metadata: { question_hash: normalizeQuestion(question), split: splitOf(question), label: answer ? "positive" : "negative" },
+      metadata: {
+        question_hash: normalizeQuestion(question),
+        split: splitOf(question),
+        label: answer ? "positive" : "negative",
+      },
     } as ExportedExample;
   }
 
@@ -550,9 +682,18 @@ describe("LangSmith upload", () => {
 
   it("creates the dataset, then updates the same examples on the next upload", async () => {
     const { client, stored, calls } = fakeClient();
-    const first = [example("Do gift cards expire?", "No."), example("Who won?", null), example("Is it free?", "Yes.")];
+    const first = [
+      example("Do gift cards expire?", "No."),
+      example("Who won?", null),
+      example("Is it free?", "Yes."),
+    ];
     const result = await uploadToLangSmith(first, { datasetName: "signoff", client, batchSize: 2 });
-    expect(result).toEqual({ dataset_id: "0b6f1d8e-0000-4000-8000-000000000001", dataset_created: true, created: 3, updated: 0 });
+    expect(result).toEqual({
+      dataset_id: "0b6f1d8e-0000-4000-8000-000000000001",
+      dataset_created: true,
+      created: 3,
+      updated: 0,
+    });
     expect(calls).toEqual(["createDataset signoff", "createExamples 2", "createExamples 1"]);
     const id = exampleIdFor(result.dataset_id, first[0]!);
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -563,10 +704,13 @@ describe("LangSmith upload", () => {
       split: splitOf("Do gift cards expire?"),
     });
 
-    const second = await uploadToLangSmith([example("Do gift cards expire?", "Never."), example("New?", "Yes.")], {
-      datasetName: "signoff",
-      client,
-    });
+    const second = await uploadToLangSmith(
+      [example("Do gift cards expire?", "Never."), example("New?", "Yes.")],
+      {
+        datasetName: "signoff",
+        client,
+      },
+    );
     expect(second).toMatchObject({ dataset_created: false, created: 1, updated: 1 });
     expect(stored.size).toBe(4);
     expect(stored.get(id)).toMatchObject({ outputs: { answer: "Never." } });

@@ -13,7 +13,9 @@ export default async function setup(): Promise<void> {
     await client.connect();
     await client.query("SELECT 1");
   } catch (error) {
-    throw new Error(`TEST_DATABASE_URL is set but ${new URL(url).host} is unreachable: ${(error as Error).message}`);
+    throw new Error(
+      `TEST_DATABASE_URL is set but ${new URL(url).host} is unreachable: ${(error as Error).message}`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

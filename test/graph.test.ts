@@ -8,8 +8,18 @@ import { pendingInterrupts } from "../src/runs/executor.js";
 import { sampledForAudit } from "../src/nodes/judge.js";
 
 /** Scripted providers: the graph's routing is tested without a database or a model. */
-function fakeProviders(opts: { retrievalScore: number; judgeScore: number; flags?: Judgment["flags"] }) {
-  const passage: Passage = { chunk_id: "11111111-1111-4111-8111-111111111111", document_id: "d", title: "Doc", text: "Fact.", score: opts.retrievalScore };
+function fakeProviders(opts: {
+  retrievalScore: number;
+  judgeScore: number;
+  flags?: Judgment["flags"];
+}) {
+  const passage: Passage = {
+    chunk_id: "11111111-1111-4111-8111-111111111111",
+    document_id: "d",
+    title: "Doc",
+    text: "Fact.",
+    score: opts.retrievalScore,
+  };
   const calls = { retrieve: [] as string[], generate: [] as (string | undefined)[], judge: 0 };
   const providers: Providers = {
     name: "fake",
@@ -23,22 +33,41 @@ function fakeProviders(opts: { retrievalScore: number; judgeScore: number; flags
     generator: {
       generate: (input): Promise<Draft> => {
         calls.generate.push(input.instructions);
-        return Promise.resolve({ text: `Draft ${calls.generate.length} [1]`, citations: [{ marker: 1, chunk_id: passage.chunk_id, title: "Doc" }], provider: "fake" });
+        return Promise.resolve({
+          text: `Draft ${calls.generate.length} [1]`,
+          citations: [{ marker: 1, chunk_id: passage.chunk_id, title: "Doc" }],
+          provider: "fake",
+        });
       },
     },
     judge: {
       judge: () => {
         calls.judge++;
-        return Promise.resolve({ score: opts.judgeScore, groundedness: 1, coverage: opts.judgeScore, flags: opts.flags ?? [], rationale: "scripted", provider: "fake" });
+        return Promise.resolve({
+          score: opts.judgeScore,
+          groundedness: 1,
+          coverage: opts.judgeScore,
+          flags: opts.flags ?? [],
+          rationale: "scripted",
+          provider: "fake",
+        });
       },
     },
   };
   return { providers, calls };
 }
 
-async function run(question: string, fake: ReturnType<typeof fakeProviders>, settings: GraphContext["settings"] = {}, threadId = "t1") {
+async function run(
+  question: string,
+  fake: ReturnType<typeof fakeProviders>,
+  settings: GraphContext["settings"] = {},
+  threadId = "t1",
+) {
   const graph = compileGraph(new MemorySaver());
-  const config = { configurable: { thread_id: threadId }, context: { providers: fake.providers, policy: defaultPolicy, settings } };
+  const config = {
+    configurable: { thread_id: threadId },
+    context: { providers: fake.providers, policy: defaultPolicy, settings },
+  };
   await graph.invoke({ question, metadata: {} }, config);
   const resume = async (value: unknown) => {
     const [pending] = pendingInterrupts(await graph.getState(config));
@@ -53,19 +82,39 @@ async function run(question: string, fake: ReturnType<typeof fakeProviders>, set
 
 describe("graph routing (fake providers, MemorySaver)", () => {
   it("thresholds come from the run's settings, not constants", async () => {
-    const passes = await run("How do tents work?", fakeProviders({ retrievalScore: 0.7, judgeScore: 0.7 }));
+    const passes = await run(
+      "How do tents work?",
+      fakeProviders({ retrievalScore: 0.7, judgeScore: 0.7 }),
+    );
     expect((await passes.state()).values.provenance).toBe("auto");
-    const strict = await run("How do tents work?", fakeProviders({ retrievalScore: 0.7, judgeScore: 0.7 }), { judgeThreshold: 0.8 });
+    const strict = await run(
+      "How do tents work?",
+      fakeProviders({ retrievalScore: 0.7, judgeScore: 0.7 }),
+      { judgeThreshold: 0.8 },
+    );
     const s = await strict.state();
-    expect(s.interrupts[0]?.value.action_request.args.reason).toBe("judge score 0.70 is under 0.80");
-    const retrievalGate = await run("How do tents work?", fakeProviders({ retrievalScore: 0.7, judgeScore: 0.7 }), { retrievalThreshold: 0.9 });
-    expect((await retrievalGate.state()).interrupts[0]?.value.action_request.action).toBe("review_retrieval");
+    expect(s.interrupts[0]?.value.action_request.args.reason).toBe(
+      "judge score 0.70 is under 0.80",
+    );
+    const retrievalGate = await run(
+      "How do tents work?",
+      fakeProviders({ retrievalScore: 0.7, judgeScore: 0.7 }),
+      { retrievalThreshold: 0.9 },
+    );
+    expect((await retrievalGate.state()).interrupts[0]?.value.action_request.action).toBe(
+      "review_retrieval",
+    );
   });
 
   it("any judge flag sends a well-scored answer to review", async () => {
-    const flagged = await run("How do tents work?", fakeProviders({ retrievalScore: 0.9, judgeScore: 0.95, flags: ["unsupported_claims"] }));
+    const flagged = await run(
+      "How do tents work?",
+      fakeProviders({ retrievalScore: 0.9, judgeScore: 0.95, flags: ["unsupported_claims"] }),
+    );
     const { interrupts } = await flagged.state();
-    expect(interrupts[0]?.value.action_request.args.reasons).toContain("part of the draft is not supported by the passages it cites");
+    expect(interrupts[0]?.value.action_request.args.reasons).toContain(
+      "part of the draft is not supported by the passages it cites",
+    );
   });
 
   it("a revised draft always goes back to the reviewer, and the revise loop is bounded", async () => {
@@ -91,31 +140,52 @@ describe("graph routing (fake providers, MemorySaver)", () => {
   });
 
   it("medium risk (personal data in the question) is never answered unreviewed", async () => {
-    const t = await run("My email is jane@example.com, where is my order?", fakeProviders({ retrievalScore: 0.9, judgeScore: 1 }));
+    const t = await run(
+      "My email is jane@example.com, where is my order?",
+      fakeProviders({ retrievalScore: 0.9, judgeScore: 1 }),
+    );
     const { values, interrupts } = await t.state();
     expect(values.riskTier).toBe("medium");
     expect(interrupts[0]?.value.action_request.args.reason).toContain("personal data (email)");
   });
 
   it("audit sampling sends passing answers to review, marked as samples", async () => {
-    const t = await run("How do tents work?", fakeProviders({ retrievalScore: 0.9, judgeScore: 1 }), { auditSampleRate: 1 });
+    const t = await run(
+      "How do tents work?",
+      fakeProviders({ retrievalScore: 0.9, judgeScore: 1 }),
+      { auditSampleRate: 1 },
+    );
     const { interrupts } = await t.state();
     expect(interrupts[0]?.value.action_request.args.audit_sample).toBe(true);
     expect(interrupts[0]?.value.action_request.args.reason).toMatch(/audit/);
     expect(sampledForAudit("t1", 0)).toBe(false);
-    const share = Array.from({ length: 2000 }, (_, i) => sampledForAudit(`thread-${i}`, 0.1)).filter(Boolean).length / 2000;
+    const share =
+      Array.from({ length: 2000 }, (_, i) => sampledForAudit(`thread-${i}`, 0.1)).filter(Boolean)
+        .length / 2000;
     expect(share).toBeGreaterThan(0.07);
     expect(share).toBeLessThan(0.13);
   });
 
   it("accepts Agent Inbox HumanResponse resume values", async () => {
-    const accept = await run("How do tents work?", fakeProviders({ retrievalScore: 0.9, judgeScore: 0.1 }));
+    const accept = await run(
+      "How do tents work?",
+      fakeProviders({ retrievalScore: 0.9, judgeScore: 0.1 }),
+    );
     await accept.resume([{ type: "accept", args: null }]);
     expect((await accept.state()).values.provenance).toBe("approved");
-    const edit = await run("How do tents work?", fakeProviders({ retrievalScore: 0.9, judgeScore: 0.1 }));
-    await edit.resume({ type: "edit", args: { action: "review_answer", args: { answer: "Edited." } } });
+    const edit = await run(
+      "How do tents work?",
+      fakeProviders({ retrievalScore: 0.9, judgeScore: 0.1 }),
+    );
+    await edit.resume({
+      type: "edit",
+      args: { action: "review_answer", args: { answer: "Edited." } },
+    });
     expect((await edit.state()).values).toMatchObject({ provenance: "edited", answer: "Edited." });
-    const ignore = await run("How do tents work?", fakeProviders({ retrievalScore: 0.9, judgeScore: 0.1 }));
+    const ignore = await run(
+      "How do tents work?",
+      fakeProviders({ retrievalScore: 0.9, judgeScore: 0.1 }),
+    );
     await ignore.resume({ type: "ignore", args: null });
     expect((await ignore.state()).values.provenance).toBe("fallback");
   });

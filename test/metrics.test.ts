@@ -41,10 +41,16 @@ describe.each(testDatabases)("GET /metrics ($name)", (kind) => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     const m = parse(await res.text());
-    expect(m.get('signoff_review_queue_depth{stage="retrieval",risk_tier="low",queue="main"}')).toBe(1);
-    expect(m.get('signoff_review_decisions_total{stage="answer",type="approve",by="human"}')).toBe(1);
+    expect(
+      m.get('signoff_review_queue_depth{stage="retrieval",risk_tier="low",queue="main"}'),
+    ).toBe(1);
+    expect(m.get('signoff_review_decisions_total{stage="answer",type="approve",by="human"}')).toBe(
+      1,
+    );
     expect(m.get('signoff_review_time_to_decision_seconds_count{stage="answer"}')).toBe(1);
-    expect(m.get('signoff_review_time_to_decision_seconds_bucket{stage="answer",le="+Inf"}')).toBe(1);
+    expect(m.get('signoff_review_time_to_decision_seconds_bucket{stage="answer",le="+Inf"}')).toBe(
+      1,
+    );
     expect(m.get('signoff_review_time_to_claim_seconds_bucket{stage="answer",le="60"}')).toBe(1);
     expect(m.get('signoff_threads{status="completed",provenance="auto"}')).toBe(1);
     expect(m.get("signoff_auto_answer_ratio{}") ?? m.get("signoff_auto_answer_ratio")).toBe(0.5);

@@ -29,25 +29,47 @@ describe("policy guard", () => {
 });
 
 const passages: Passage[] = [
-  { chunk_id: "a", document_id: "d1", title: "Store hours", text: "Stores open at 9:00 a.m. on weekdays.\n\nAll stores are open from 11:00 a.m. to 6:00 p.m. on Sunday.", score: 1 },
-  { chunk_id: "b", document_id: "d2", title: "Gift cards", text: "Gift cards never expire.", score: 0.5 },
+  {
+    chunk_id: "a",
+    document_id: "d1",
+    title: "Store hours",
+    text: "Stores open at 9:00 a.m. on weekdays.\n\nAll stores are open from 11:00 a.m. to 6:00 p.m. on Sunday.",
+    score: 1,
+  },
+  {
+    chunk_id: "b",
+    document_id: "d2",
+    title: "Gift cards",
+    text: "Gift cards never expire.",
+    score: 0.5,
+  },
 ];
 
 describe("offline extractive generator", () => {
   it("quotes the sentence that answers the question, with a citation", async () => {
-    const draft = await new ExtractiveGenerator().generate({ question: "When are stores open on Sunday?", evidence: passages });
+    const draft = await new ExtractiveGenerator().generate({
+      question: "When are stores open on Sunday?",
+      evidence: passages,
+    });
     expect(draft.text).toBe("All stores are open from 11:00 a.m. to 6:00 p.m. on Sunday. [1]");
     expect(draft.citations).toEqual([{ marker: 1, chunk_id: "a", title: "Store hours" }]);
   });
 
   it("says so when the evidence has nothing on the question", async () => {
-    const draft = await new ExtractiveGenerator().generate({ question: "What is the capital of Mongolia?", evidence: passages });
+    const draft = await new ExtractiveGenerator().generate({
+      question: "What is the capital of Mongolia?",
+      evidence: passages,
+    });
     expect(draft.citations).toEqual([]);
     expect(draft.text).toMatch(/does not contain an answer/);
   });
 
   it("follows revision instructions", async () => {
-    const draft = await new ExtractiveGenerator().generate({ question: "When are stores open?", evidence: passages, instructions: "mention gift cards expire" });
+    const draft = await new ExtractiveGenerator().generate({
+      question: "When are stores open?",
+      evidence: passages,
+      instructions: "mention gift cards expire",
+    });
     expect(draft.text).toMatch(/Gift cards never expire\. \[\d\]/);
     expect(draft.citations.map((c) => c.chunk_id)).toContain("b");
   });
@@ -59,7 +81,11 @@ describe("offline lexical judge", () => {
     const j = await judge.judge({
       question: "When are stores open on Sunday?",
       evidence: passages,
-      draft: { text: "All stores are open from 11:00 a.m. to 6:00 p.m. on Sunday. [1]", citations: [{ marker: 1, chunk_id: "a", title: "Store hours" }], provider: "x" },
+      draft: {
+        text: "All stores are open from 11:00 a.m. to 6:00 p.m. on Sunday. [1]",
+        citations: [{ marker: 1, chunk_id: "a", title: "Store hours" }],
+        provider: "x",
+      },
     });
     expect(j.flags).toEqual([]);
     expect(j.groundedness).toBe(1);
@@ -70,14 +96,22 @@ describe("offline lexical judge", () => {
     const j = await judge.judge({
       question: "When are stores open on Sunday?",
       evidence: passages,
-      draft: { text: "Stores close at midnight during the summer festival. [1] Also see [7].", citations: [{ marker: 1, chunk_id: "a", title: "Store hours" }], provider: "x" },
+      draft: {
+        text: "Stores close at midnight during the summer festival. [1] Also see [7].",
+        citations: [{ marker: 1, chunk_id: "a", title: "Store hours" }],
+        provider: "x",
+      },
     });
     expect(j.flags).toEqual(expect.arrayContaining(["unsupported_claims", "unknown_citation"]));
     expect(j.groundedness).toBeLessThan(0.5);
   });
 
   it("flags a draft with no citations", async () => {
-    const j = await judge.judge({ question: "When are stores open?", evidence: passages, draft: { text: "Whenever.", citations: [], provider: "x" } });
+    const j = await judge.judge({
+      question: "When are stores open?",
+      evidence: passages,
+      draft: { text: "Whenever.", citations: [], provider: "x" },
+    });
     expect(j.flags).toContain("missing_citations");
   });
 });

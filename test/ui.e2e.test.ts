@@ -33,19 +33,29 @@ describe("reviewer page (/ui) in a browser", () => {
   let browser: Browser | undefined;
   let browserError: unknown;
   function chromium(): Browser {
-    if (!browser) throw browserError instanceof Error ? browserError : new Error(String(browserError));
+    if (!browser)
+      throw browserError instanceof Error ? browserError : new Error(String(browserError));
     return browser;
   }
   let keys: Keys;
   type Recorded = { status: number; location: string | null; body: string };
-  let openMode: { allowed: Recorded; refused: Recorded; refusedLogin: Recorded; wired: Recorded; wiredApi: number };
+  let openMode: {
+    allowed: Recorded;
+    refused: Recorded;
+    refusedLogin: Recorded;
+    wired: Recorded;
+    wiredApi: number;
+  };
 
   /** The page alone, mounted as app.ts mounts it, with open mode allowed or not. */
   function uiOnly(allowOpenMode: boolean): Hono<ApiEnv> {
     const deps = h.runtime.reviewDeps;
     const app = new Hono<ApiEnv>();
     app.use(async (c, next) => {
-      c.set("services", { threads: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts }, reviews: deps });
+      c.set("services", {
+        threads: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts },
+        reviews: deps,
+      });
       await next();
     });
     app.route("/ui", uiRoutes({ allowOpenMode }));
@@ -68,7 +78,13 @@ describe("reviewer page (/ui) in a browser", () => {
     const context = await chromium().newContext({ viewport: { width: 1280, height: 900 } });
     contexts.push(context);
     await context.addCookies([
-      { name: "signoff_key", value: keys[who], url: server.url, httpOnly: true, sameSite: "Strict" },
+      {
+        name: "signoff_key",
+        value: keys[who],
+        url: server.url,
+        httpOnly: true,
+        sameSite: "Strict",
+      },
     ]);
     return watched(await context.newPage());
   }
@@ -98,7 +114,11 @@ describe("reviewer page (/ui) in a browser", () => {
     await launching;
     server = await serveOverHttp(createAppFor(h.runtime));
     // Before any key exists: open mode, where the app allows it (a server bound to loopback).
-    const record = async (res: Response) => ({ status: res.status, location: res.headers.get("location"), body: await res.text() });
+    const record = async (res: Response) => ({
+      status: res.status,
+      location: res.headers.get("location"),
+      body: await res.text(),
+    });
     openMode = {
       allowed: await record(await uiOnly(true).request("/ui")),
       refused: await record(await uiOnly(false).request("/ui")),
@@ -110,11 +130,21 @@ describe("reviewer page (/ui) in a browser", () => {
     const admin = await h.call("POST", "/keys", { name: "root", role: "admin" });
     expect(admin.status).toBe(201);
     const make = async (name: string, role: string) => {
-      const res = await h.call("POST", "/keys", { name, role }, { authorization: `Bearer ${admin.body.key}` });
+      const res = await h.call(
+        "POST",
+        "/keys",
+        { name, role },
+        { authorization: `Bearer ${admin.body.key}` },
+      );
       expect(res.status).toBe(201);
       return res.body.key as string;
     };
-    keys = { admin: admin.body.key, alice: await make("alice", "reviewer"), bob: await make("bob", "reviewer"), client: await make("app", "client") };
+    keys = {
+      admin: admin.body.key,
+      alice: await make("alice", "reviewer"),
+      bob: await make("bob", "reviewer"),
+      client: await make("app", "client"),
+    };
     await mkdir(SCREENSHOTS, { recursive: true });
   }, 60_000);
 
@@ -138,7 +168,13 @@ describe("reviewer page (/ui) in a browser", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(`${server.url}/ui`);
     const cookie = (await page.context().cookies()).find((c) => c.name === "signoff_key");
-    expect(cookie).toMatchObject({ value: keys.alice, httpOnly: true, sameSite: "Strict", secure: false, path: "/" });
+    expect(cookie).toMatchObject({
+      value: keys.alice,
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: false,
+      path: "/",
+    });
     await expect.poll(() => page.locator("header.top").innerText()).toContain("alice");
 
     // The queue: most urgent first (high risk before low), each row with its reason and question.
@@ -155,19 +191,25 @@ describe("reviewer page (/ui) in a browser", () => {
     // The review view.
     await row.getByRole("link").click();
     await page.waitForURL(new RegExp(`/ui/reviews/${reviewId}`));
-    expect(await page.locator(".reason-main").innerText()).toContain("High-risk topic: health and medication questions");
+    expect(await page.locator(".reason-main").innerText()).toContain(
+      "High-risk topic: health and medication questions",
+    );
     expect(await page.locator("#question").innerText()).toBe(QUESTIONS.highRisk);
     expect(await page.locator(".passage").count()).toBeGreaterThan(0);
     expect(await page.locator(".judge").innerText()).toContain("Groundedness");
     // Opening an unclaimed item claims it.
-    await expect.poll(() => page.locator("#claim-status").innerText()).toContain("You are working on this item");
+    await expect
+      .poll(() => page.locator("#claim-status").innerText())
+      .toContain("You are working on this item");
     const claimed = await h.call("GET", `/reviews/${reviewId}`, undefined, as("alice"));
     expect(claimed.body.claimed_by).toBe("alice");
     // A citation marker leads to the passage it cites.
     const cite = page.locator("a.cite").first();
     const target = (await cite.getAttribute("data-passage"))!;
     await cite.click();
-    await expect.poll(() => page.locator(`#${target}`).getAttribute("class")).toContain("highlight");
+    await expect
+      .poll(() => page.locator(`#${target}`).getAttribute("class"))
+      .toContain("highlight");
     await page.screenshot({ path: path.join(SCREENSHOTS, "review.png"), fullPage: true });
 
     // Edit: the textarea holds the draft; the diff shows the change before it is sent.
@@ -178,22 +220,41 @@ describe("reviewer page (/ui) in a browser", () => {
     const edited = `${draft.replace("500 mg to 1,000 mg", "500 mg to 1 g")} Adults must not take more than 4,000 mg in 24 hours. [1]`;
     expect(edited).not.toBe(draft);
     await editor.fill(edited);
-    await expect.poll(() => page.locator("#edit-diff ins").allInnerTexts()).toEqual(
-      expect.arrayContaining([expect.stringContaining("1 g"), expect.stringContaining("4,000 mg in 24 hours")]),
-    );
+    await expect
+      .poll(() => page.locator("#edit-diff ins").allInnerTexts())
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringContaining("1 g"),
+          expect.stringContaining("4,000 mg in 24 hours"),
+        ]),
+      );
     expect((await page.locator("#edit-diff del").allInnerTexts()).join(" ")).toContain("1,000 mg");
-    expect(await page.locator("#edit-diff-summary").innerText()).toMatch(/2 words removed, \d+ words added/);
+    expect(await page.locator("#edit-diff-summary").innerText()).toMatch(
+      /2 words removed, \d+ words added/,
+    );
     await page.screenshot({ path: path.join(SCREENSHOTS, "review-edit.png"), fullPage: true });
     await page.getByRole("button", { name: /Send the edited answer/ }).click();
 
     // On to the next item, with a confirmation of the decision.
-    await page.waitForURL((url) => url.pathname !== `/ui/reviews/${reviewId}` && url.searchParams.get("done") === reviewId);
+    await page.waitForURL(
+      (url) =>
+        url.pathname !== `/ui/reviews/${reviewId}` && url.searchParams.get("done") === reviewId,
+    );
     expect(await page.locator("#confirmation").innerText()).toContain("You approved with edits");
 
-    const done = await h.call("GET", `/threads/${thread.thread_id}?wait=20`, undefined, as("client"));
+    const done = await h.call(
+      "GET",
+      `/threads/${thread.thread_id}?wait=20`,
+      undefined,
+      as("client"),
+    );
     expect(done.body).toMatchObject({ status: "completed", provenance: "edited", answer: edited });
     const decided = await h.call("GET", `/reviews/${reviewId}`, undefined, as("alice"));
-    expect(decided.body).toMatchObject({ status: "decided", decision_type: "edit", decided_by: "alice" });
+    expect(decided.body).toMatchObject({
+      status: "decided",
+      decision_type: "edit",
+      decided_by: "alice",
+    });
   }, 40_000);
 
   it("is open without a key only in open mode, never more open than the API", () => {
@@ -216,15 +277,25 @@ describe("reviewer page (/ui) in a browser", () => {
       expect(res.status).toBe(302);
       expect(res.headers.get("location")).toBe(`/ui/login?next=${encodeURIComponent(where)}`);
     }
-    const revoked = await fetch(`${server.url}/ui`, { redirect: "manual", headers: { cookie: "signoff_key=so_reviewer_not-a-key" } });
+    const revoked = await fetch(`${server.url}/ui`, {
+      redirect: "manual",
+      headers: { cookie: "signoff_key=so_reviewer_not-a-key" },
+    });
     expect(revoked.status).toBe(302);
     expect(revoked.headers.get("location")).toContain("expired=1");
     // Behind an https proxy the cookie is Secure; a sign-in posted from another site is refused.
     const login = (headers: Record<string, string>) =>
-      fetch(`${server.url}/ui/login`, { method: "POST", redirect: "manual", headers, body: new URLSearchParams({ key: keys.bob }) });
+      fetch(`${server.url}/ui/login`, {
+        method: "POST",
+        redirect: "manual",
+        headers,
+        body: new URLSearchParams({ key: keys.bob }),
+      });
     const https = await login({ "x-forwarded-proto": "https", origin: server.url });
     expect(https.status).toBe(303);
-    expect(https.headers.get("set-cookie")).toMatch(/^signoff_key=[^;]+; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    expect(https.headers.get("set-cookie")).toMatch(
+      /^signoff_key=[^;]+; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
+    );
     const foreign = await login({ origin: "https://evil.example" });
     expect(foreign.status).toBe(403);
     expect(foreign.headers.get("set-cookie")).toBeNull();
@@ -243,11 +314,17 @@ describe("reviewer page (/ui) in a browser", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(`${server.url}/ui/reviews/${reviewId}`);
     // Opening the item claimed it; leaving it undecided (q: back to the queue) gives it back.
-    await expect.poll(() => page.locator("#claim-status").innerText()).toContain("You are working on this item");
+    await expect
+      .poll(() => page.locator("#claim-status").innerText())
+      .toContain("You are working on this item");
     await page.keyboard.press("q");
     await page.waitForURL(`${server.url}/ui`);
     await expect
-      .poll(async () => (await h.call("GET", `/reviews/${reviewId}`, undefined, as("bob"))).body.claimed_by, { timeout: 5_000 })
+      .poll(
+        async () =>
+          (await h.call("GET", `/reviews/${reviewId}`, undefined, as("bob"))).body.claimed_by,
+        { timeout: 5_000 },
+      )
       .toBeNull();
     // Signing out clears the cookie.
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -256,7 +333,10 @@ describe("reviewer page (/ui) in a browser", () => {
   }, 30_000);
 
   it("shows a client-role key a clear 403 page", async () => {
-    const res = await fetch(`${server.url}/ui`, { redirect: "manual", headers: { cookie: `signoff_key=${keys.client}` } });
+    const res = await fetch(`${server.url}/ui`, {
+      redirect: "manual",
+      headers: { cookie: `signoff_key=${keys.client}` },
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get("content-type")).toContain("text/html");
     const text = await res.text();
@@ -310,21 +390,37 @@ describe("reviewer page (/ui) in a browser", () => {
 
     await page.waitForURL((url) => url.searchParams.get("done") === reviewId);
     expect(await page.locator("#confirmation").innerText()).toContain("You rejected");
-    const done = await h.call("GET", `/threads/${thread.thread_id}?wait=20`, undefined, as("client"));
+    const done = await h.call(
+      "GET",
+      `/threads/${thread.thread_id}?wait=20`,
+      undefined,
+      as("client"),
+    );
     expect(done.body).toMatchObject({ status: "completed", provenance: "fallback" });
     const review = await h.call("GET", `/reviews/${reviewId}`, undefined, as("bob"));
-    expect(review.body.decision).toMatchObject({ type: "reject", reasons: ["unsafe"], comment: "vague: see a doctor" });
+    expect(review.body.decision).toMatchObject({
+      type: "reject",
+      reasons: ["unsafe"],
+      comment: "vague: see a doctor",
+    });
   }, 30_000);
 
   it("at the retrieval stage, chooses the evidence for an edit with checkboxes", async () => {
     const { thread, reviewId } = await paused("What is the warranty on a laptop battery?");
     const page = await signedIn("alice");
     await page.goto(`${server.url}/ui/reviews/${reviewId}`);
-    expect(await page.locator("h1").innerText()).toBe("Check the evidence before an answer is written");
-    expect(await page.locator(".reason-main").innerText()).toMatch(/^Retrieval score 0\.\d\d is under 0\.50$/);
+    expect(await page.locator("h1").innerText()).toBe(
+      "Check the evidence before an answer is written",
+    );
+    expect(await page.locator(".reason-main").innerText()).toMatch(
+      /^Retrieval score 0\.\d\d is under 0\.50$/,
+    );
     const boxes = page.getByLabel("Use this passage as evidence");
     expect(await boxes.count()).toBeGreaterThanOrEqual(2);
-    const chosen = [await boxes.nth(0).getAttribute("value"), await boxes.nth(1).getAttribute("value")];
+    const chosen = [
+      await boxes.nth(0).getAttribute("value"),
+      await boxes.nth(1).getAttribute("value"),
+    ];
     await boxes.nth(0).check();
     // Ticking a passage opens the evidence form.
     await expect.poll(() => page.locator("#form-edit").isVisible()).toBe(true);
@@ -336,7 +432,12 @@ describe("reviewer page (/ui) in a browser", () => {
 
     const review = await h.call("GET", `/reviews/${reviewId}`, undefined, as("alice"));
     expect(review.body.decision).toMatchObject({ type: "edit", chunk_ids: chosen });
-    const after = await h.call("GET", `/threads/${thread.thread_id}?wait=20`, undefined, as("client"));
+    const after = await h.call(
+      "GET",
+      `/threads/${thread.thread_id}?wait=20`,
+      undefined,
+      as("client"),
+    );
     expect(["completed", "awaiting_review"]).toContain(after.body.status);
   }, 30_000);
 
@@ -344,15 +445,24 @@ describe("reviewer page (/ui) in a browser", () => {
     const { reviewId } = await paused("Can I take ibuprofen for a fever?");
     const page = await signedIn("alice");
     await page.goto(`${server.url}/ui/reviews/${reviewId}`);
-    await expect.poll(() => page.locator("#claim-status").innerText()).toContain("You are working on this item");
+    await expect
+      .poll(() => page.locator("#claim-status").innerText())
+      .toContain("You are working on this item");
     // An admin settles it meanwhile (admins may decide over a claim).
-    const admin = await h.call("POST", `/reviews/${reviewId}/decision`, { type: "approve" }, as("admin"));
+    const admin = await h.call(
+      "POST",
+      `/reviews/${reviewId}/decision`,
+      { type: "approve" },
+      as("admin"),
+    );
     expect(admin.status).toBe(200);
     await page.keyboard.press("a");
     await expect.poll(() => page.locator("#form-approve").isVisible()).toBe(true);
     await page.keyboard.press("Enter");
     const message = page.locator("#messages .flash");
-    await expect.poll(() => message.innerText()).toContain("This item was already approved by root");
+    await expect
+      .poll(() => message.innerText())
+      .toContain("This item was already approved by root");
     const text = await message.innerText();
     expect(text).toContain("was not saved");
     expect(text).not.toContain("{");
@@ -363,19 +473,30 @@ describe("reviewer page (/ui) in a browser", () => {
     const { reviewId } = await paused(XSS_QUESTION);
     const page = await signedIn("alice");
     await page.goto(`${server.url}/ui`);
-    expect(await page.locator("tr.row", { hasText: "window.__xss = 1" }).locator(".question").innerText()).toBe(XSS_QUESTION);
+    expect(
+      await page
+        .locator("tr.row", { hasText: "window.__xss = 1" })
+        .locator(".question")
+        .innerText(),
+    ).toBe(XSS_QUESTION);
     await page.goto(`${server.url}/ui/reviews/${reviewId}`);
     expect(await page.locator("#question").innerText()).toBe(XSS_QUESTION);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(
+      await page.evaluate(() => (window as unknown as { __xss?: number }).__xss),
+    ).toBeUndefined();
     expect(await page.locator("main img").count()).toBe(0);
 
-    const res = await fetch(`${server.url}/ui/reviews/${reviewId}`, { headers: { cookie: `signoff_key=${keys.alice}` } });
+    const res = await fetch(`${server.url}/ui/reviews/${reviewId}`, {
+      headers: { cookie: `signoff_key=${keys.alice}` },
+    });
     const body = await res.text();
     expect(body).toContain(escapeHtml(XSS_QUESTION));
     expect(body).not.toContain("<script>window.__xss");
     expect(body).not.toContain("<img src=x");
     // The review data embedded for the page's script holds no "<" that could close its element.
-    const embedded = body.match(/<script type="application\/json" id="review-data">([^]*?)<\/script>/)?.[1];
+    const embedded = body.match(
+      /<script type="application\/json" id="review-data">([^]*?)<\/script>/,
+    )?.[1];
     expect(embedded).toBeDefined();
     expect(embedded).not.toContain("<");
     expect(res.headers.get("content-security-policy")).toMatch(/script-src 'nonce-[^']+'/);
@@ -384,13 +505,16 @@ describe("reviewer page (/ui) in a browser", () => {
 
   it("escapes every interpolated value and diffs word by word (helpers)", () => {
     expect(html`<p title="${`"x" & 'y'`}">${"<b>bold</b>"}</p>`.value).toBe(
-      "<p title=\"&quot;x&quot; &amp; &#39;y&#39;\">&lt;b&gt;bold&lt;/b&gt;</p>",
+      '<p title="&quot;x&quot; &amp; &#39;y&#39;">&lt;b&gt;bold&lt;/b&gt;</p>',
     );
     expect(html`${["<a>", html`<i>ok</i>`, 3, null, undefined]}`.value).toBe("&lt;a&gt;<i>ok</i>3");
     const json = jsonForScript({ text: "</script><!-- \u2028 & >" }).value;
     expect(json).not.toMatch(/[<>&\u2028]/);
     expect(JSON.parse(json)).toEqual({ text: "</script><!-- \u2028 & >" });
-    const wordDiff = runInNewContext(`${DIFF_JS}; wordDiff`) as (a: string, b: string) => { type: string; text: string }[];
+    const wordDiff = runInNewContext(`${DIFF_JS}; wordDiff`) as (
+      a: string,
+      b: string,
+    ) => { type: string; text: string }[];
     expect(wordDiff("take 1,000 mg every 4 hours", "take 1 g every 6 hours")).toEqual([
       { type: "same", text: "take " },
       { type: "del", text: "1,000 mg" },

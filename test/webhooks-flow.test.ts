@@ -56,27 +56,43 @@ describe.each(testDatabases)("webhooks from the running service ($name)", (kind)
   it("announces review.created, review.escalated and thread.completed, signed", async () => {
     const review = await pendingReview(h, await ask(h, QUESTIONS.highRisk));
     const created = await until(
-      () => received.find((e) => e.type === "review.created" && e.body.data.review_id === review.review_id),
+      () =>
+        received.find(
+          (e) => e.type === "review.created" && e.body.data.review_id === review.review_id,
+        ),
       "review.created",
     );
     expect(created.verified).toBe(true);
-    expect(created.body.data).toMatchObject({ thread_id: review.thread_id, stage: "answer", risk_tier: "high" });
+    expect(created.body.data).toMatchObject({
+      thread_id: review.thread_id,
+      stage: "answer",
+      risk_tier: "high",
+    });
 
     const sweeper = new Sweeper(h.runtime.reviewDeps, createLogger("silent"), 60_000);
     await sweeper.sweep(new Date(Date.parse(review.created_at) + 31 * 60_000));
     const escalated = await until(
-      () => received.find((e) => e.type === "review.escalated" && e.body.data.review_id === review.review_id),
+      () =>
+        received.find(
+          (e) => e.type === "review.escalated" && e.body.data.review_id === review.review_id,
+        ),
       "review.escalated",
     );
     expect(escalated.body.data.reason).toMatch(/not decided within \d+ minutes/);
 
     await decide(h, review.review_id, { type: "edit", answer: "At most 4,000 mg in 24 hours." });
     const completed = await until(
-      () => received.find((e) => e.type === "thread.completed" && e.body.data.thread_id === review.thread_id),
+      () =>
+        received.find(
+          (e) => e.type === "thread.completed" && e.body.data.thread_id === review.thread_id,
+        ),
       "thread.completed",
     );
     expect(completed.verified).toBe(true);
-    expect(completed.body.data).toMatchObject({ provenance: "edited", answer: "At most 4,000 mg in 24 hours." });
+    expect(completed.body.data).toMatchObject({
+      provenance: "edited",
+      answer: "At most 4,000 mg in 24 hours.",
+    });
     // Each event once: the service announced nothing twice.
     const ids = received.map((e) => e.body.id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -116,12 +116,19 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     bodyLimit({
       maxSize: deps.maxBodyBytes,
       onError: (c) =>
-        c.json(errorJson("payload_too_large", `the request body is over ${deps.maxBodyBytes} bytes`), 413),
+        c.json(
+          errorJson("payload_too_large", `the request body is over ${deps.maxBodyBytes} bytes`),
+          413,
+        ),
     }),
   );
 
   app.get("/", (c) =>
-    c.json({ name: "signoff", openapi: "/openapi.json", endpoints: ["/threads", "/reviews", "/documents"] }),
+    c.json({
+      name: "signoff",
+      openapi: "/openapi.json",
+      endpoints: ["/threads", "/reviews", "/documents"],
+    }),
   );
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/", healthRoutes());
@@ -137,7 +144,9 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.route("/datasets", datasetRoutes());
   app.route("/ui", uiRoutes({ allowOpenMode: deps.allowOpenMode }));
 
-  app.notFound((c) => c.json(errorJson("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) =>
+    c.json(errorJson("not_found", `no route for ${c.req.method} ${c.req.path}`), 404),
+  );
   app.onError((error, c) => {
     if (error instanceof ApiError) return c.json(error.body(), error.status);
     if (error instanceof ServiceError) {
@@ -145,17 +154,29 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     }
     if (error instanceof HTTPException) {
       const status = error.status;
-      return c.json(errorJson(STATUS_CODES[status] ?? "http_error", error.message || "request failed"), status);
+      return c.json(
+        errorJson(STATUS_CODES[status] ?? "http_error", error.message || "request failed"),
+        status,
+      );
     }
     if (isDataException(error)) {
-      return c.json(errorJson("invalid_value", `the database refused a value: ${error.message}`), 422);
+      return c.json(
+        errorJson("invalid_value", `the database refused a value: ${error.message}`),
+        422,
+      );
     }
     if (isDatabaseUnavailable(error)) {
       deps.logger.error({ err: error, request_id: c.var.requestId }, "database unavailable");
-      return c.json(errorJson("database_unavailable", "the database cannot be reached; try again shortly"), 503);
+      return c.json(
+        errorJson("database_unavailable", "the database cannot be reached; try again shortly"),
+        503,
+      );
     }
     deps.logger.error({ err: error, request_id: c.var.requestId }, "unhandled error");
-    return c.json(errorJson("internal_error", `unexpected error (request ${c.var.requestId})`), 500);
+    return c.json(
+      errorJson("internal_error", `unexpected error (request ${c.var.requestId})`),
+      500,
+    );
   });
   return app;
 }

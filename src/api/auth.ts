@@ -44,7 +44,11 @@ export function requireRole(...allowed: Role[]): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const principal = c.var.principal;
     if (!hasRole(principal, allowed)) {
-      throw new ApiError(403, "forbidden", `this needs the ${allowed.join(" or ")} role; your key is ${principal.role}`);
+      throw new ApiError(
+        403,
+        "forbidden",
+        `this needs the ${allowed.join(" or ")} role; your key is ${principal.role}`,
+      );
     }
     await next();
   };

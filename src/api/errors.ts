@@ -18,7 +18,11 @@ export class ApiError extends HTTPException {
 
   body(): ErrorBody {
     return {
-      error: { code: this.code, message: this.message, ...(this.details !== undefined ? { details: this.details } : {}) },
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details !== undefined ? { details: this.details } : {}),
+      },
     };
   }
 }
@@ -36,7 +40,19 @@ export function isDataException(error: unknown): boolean {
 export function isDatabaseUnavailable(error: unknown): boolean {
   const err = error as { code?: string; message?: string } | undefined;
   if (!err) return false;
-  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "57P01", "57P03", "08006", "08001", "08003"].includes(err.code ?? "")) {
+  if (
+    [
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "ETIMEDOUT",
+      "ENOTFOUND",
+      "57P01",
+      "57P03",
+      "08006",
+      "08001",
+      "08003",
+    ].includes(err.code ?? "")
+  ) {
     return true;
   }
   return /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(

@@ -26,7 +26,8 @@ const idempotencyHeader = {
   name: "Idempotency-Key",
   in: "header",
   required: false,
-  description: "Repeating a request with the same key returns the first result instead of doing it again.",
+  description:
+    "Repeating a request with the same key returns the first result instead of doing it again.",
   schema: { type: "string", maxLength: 200 },
 };
 
@@ -60,7 +61,10 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: { required: true, content: json(s.createThreadBody, "input") },
           responses: {
             "202": { description: "Accepted", content: json(s.threadResponse) },
-            "200": { description: "Same Idempotency-Key as an earlier request", content: json(s.threadResponse) },
+            "200": {
+              description: "Same Idempotency-Key as an earlier request",
+              content: json(s.threadResponse),
+            },
             ...badInput,
           },
         },
@@ -83,7 +87,10 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: { required: true, content: json(s.feedbackBody, "input") },
           responses: {
             "201": { description: "Stored", content: json(s.feedbackResponse) },
-            "200": { description: "Same Idempotency-Key as earlier feedback", content: json(s.feedbackResponse) },
+            "200": {
+              description: "Same Idempotency-Key as earlier feedback",
+              content: json(s.feedbackResponse),
+            },
             "404": error("No such thread"),
             "409": error("The thread has not finished"),
             ...badInput,
@@ -94,16 +101,54 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: "The review queue: highest priority, then oldest, first",
           parameters: [
-            { name: "status", in: "query", schema: { type: "string", enum: ["pending", "decided"] } },
-            { name: "stage", in: "query", schema: { type: "string", enum: ["retrieval", "answer"] } },
-            { name: "risk_tier", in: "query", schema: { type: "string", enum: ["low", "medium", "high"] } },
-            { name: "queue", in: "query", schema: { type: "string", enum: ["main", "escalation"] } },
-            { name: "assignee", in: "query", schema: { type: "string" }, description: '"me", "none" (unclaimed) or a reviewer\'s name' },
-            { name: "older_than", in: "query", schema: { type: "integer", minimum: 0 }, description: "only items waiting at least this many seconds" },
-            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
-            { name: "cursor", in: "query", schema: { type: "string" }, description: "next_cursor of the previous page" },
+            {
+              name: "status",
+              in: "query",
+              schema: { type: "string", enum: ["pending", "decided"] },
+            },
+            {
+              name: "stage",
+              in: "query",
+              schema: { type: "string", enum: ["retrieval", "answer"] },
+            },
+            {
+              name: "risk_tier",
+              in: "query",
+              schema: { type: "string", enum: ["low", "medium", "high"] },
+            },
+            {
+              name: "queue",
+              in: "query",
+              schema: { type: "string", enum: ["main", "escalation"] },
+            },
+            {
+              name: "assignee",
+              in: "query",
+              schema: { type: "string" },
+              description: '"me", "none" (unclaimed) or a reviewer\'s name',
+            },
+            {
+              name: "older_than",
+              in: "query",
+              schema: { type: "integer", minimum: 0 },
+              description: "only items waiting at least this many seconds",
+            },
+            {
+              name: "limit",
+              in: "query",
+              schema: { type: "integer", minimum: 1, maximum: 100, default: 20 },
+            },
+            {
+              name: "cursor",
+              in: "query",
+              schema: { type: "string" },
+              description: "next_cursor of the previous page",
+            },
           ],
-          responses: { "200": { description: "A page of reviews", content: json(s.reviewListResponse) }, ...badInput },
+          responses: {
+            "200": { description: "A page of reviews", content: json(s.reviewListResponse) },
+            ...badInput,
+          },
         },
       },
       "/reviews/{reviewId}": {
@@ -124,11 +169,14 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: { required: true, content: json(s.decisionRequestDoc, "input") },
           responses: {
             "200": {
-              description: "Accepted: `outcome` is decided, vote_recorded (more approvals needed) or escalated (reviewers disagreed)",
+              description:
+                "Accepted: `outcome` is decided, vote_recorded (more approvals needed) or escalated (reviewers disagreed)",
               content: json(s.decisionResponse),
             },
             "404": error("No such review"),
-            "409": error("Already decided, claimed by someone else, stale version, already voted, or escalated to an admin"),
+            "409": error(
+              "Already decided, claimed by someone else, stale version, already voted, or escalated to an admin",
+            ),
             ...badInput,
             "422": error("The decision is malformed or not allowed on this review"),
           },
@@ -136,7 +184,8 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/reviews/{reviewId}/events": {
         get: {
-          summary: "The review's audit trail (append-only): created, claimed, released, expired, escalated, voted, decided",
+          summary:
+            "The review's audit trail (append-only): created, claimed, released, expired, escalated, voted, decided",
           parameters: [uuidParam("reviewId")],
           responses: {
             "200": { description: "Events, oldest first", content: json(s.reviewEventsResponse) },
@@ -147,7 +196,8 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/reviews/{reviewId}/claim": {
         post: {
-          summary: "Claim the item: a lease (CLAIM_LEASE_SECONDS) during which only you (or an admin) can decide it",
+          summary:
+            "Claim the item: a lease (CLAIM_LEASE_SECONDS) during which only you (or an admin) can decide it",
           parameters: [uuidParam("reviewId")],
           responses: {
             "200": { description: "Claimed (or renewed)", content: json(s.reviewResponse) },
@@ -184,7 +234,10 @@ export function openApiDocument(): Record<string, unknown> {
       "/keys": {
         get: {
           summary: "API keys (admin): names, roles, prefixes; never the keys",
-          responses: { "200": { description: "Keys", content: json(s.keyListResponse) }, ...badInput },
+          responses: {
+            "200": { description: "Keys", content: json(s.keyListResponse) },
+            ...badInput,
+          },
         },
         post: {
           summary: "Create an API key (admin); the key is in this response only",
@@ -211,7 +264,10 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: "Prometheus metrics (admin key)",
           responses: {
-            "200": { description: "Prometheus text format", content: { "text/plain": { schema: { type: "string" } } } },
+            "200": {
+              description: "Prometheus text format",
+              content: { "text/plain": { schema: { type: "string" } } },
+            },
             "401": error("No API key"),
             "403": error("Not an admin key"),
           },
@@ -219,10 +275,20 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/datasets/export": {
         get: {
-          summary: "Human-labelled examples as NDJSON in the LangSmith example shape (reviewer or admin)",
+          summary:
+            "Human-labelled examples as NDJSON in the LangSmith example shape (reviewer or admin)",
           parameters: [
-            { name: "since", in: "query", schema: { type: "string", format: "date-time" }, description: "only signals (decisions, feedback) since then" },
-            { name: "test_share", in: "query", schema: { type: "number", minimum: 0, maximum: 1, default: 0.2 } },
+            {
+              name: "since",
+              in: "query",
+              schema: { type: "string", format: "date-time" },
+              description: "only signals (decisions, feedback) since then",
+            },
+            {
+              name: "test_share",
+              in: "query",
+              schema: { type: "number", minimum: 0, maximum: 1, default: 0.2 },
+            },
             { name: "split", in: "query", schema: { type: "string", enum: ["train", "test"] } },
           ],
           responses: {
@@ -240,13 +306,19 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: { required: true, content: json(s.createDocumentBody, "input") },
           responses: {
             "201": { description: "Added", content: json(s.documentResponse) },
-            "200": { description: "The same document was already there", content: json(s.documentResponse) },
+            "200": {
+              description: "The same document was already there",
+              content: json(s.documentResponse),
+            },
             ...badInput,
           },
         },
       },
       "/healthz": {
-        get: { summary: "Liveness", responses: { "200": { description: "Alive", content: json(s.healthResponse) } } },
+        get: {
+          summary: "Liveness",
+          responses: { "200": { description: "Alive", content: json(s.healthResponse) } },
+        },
       },
       "/readyz": {
         get: {

@@ -28,7 +28,12 @@ export const listReviewsQuery = z
     /** "me", "none" (unclaimed) or a reviewer's name. */
     assignee: z.string().min(1).max(100).optional(),
     /** Only items waiting at least this many seconds. */
-    older_than: z.coerce.number().int().min(0).max(10 * 365 * 86_400).optional(),
+    older_than: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10 * 365 * 86_400)
+      .optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().min(1).max(500).optional(),
   })
@@ -39,12 +44,22 @@ export { decisionSchema as decisionBody };
 /** For the OpenAPI document: a decision plus the card version the reviewer was shown. */
 export const decisionRequestDoc = z.intersection(
   decisionSchema,
-  z.object({ version: z.string().optional().describe("the review's `version` when it was shown; a mismatch is a 409") }),
+  z.object({
+    version: z
+      .string()
+      .optional()
+      .describe("the review's `version` when it was shown; a mismatch is a 409"),
+  }),
 );
 
 export const createKeyBody = z
   .object({
-    name: z.string().trim().min(1).max(100).regex(/^[\w.@-]+$/, "letters, digits, _ . @ - only"),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[\w.@-]+$/, "letters, digits, _ . @ - only"),
     role: z.enum(roles),
   })
   .strict();
@@ -127,7 +142,12 @@ export const reviewListResponse = z.object({
   next_cursor: z.string().nullable(),
 });
 
-const passage = z.object({ chunk_id: z.uuid(), title: z.string(), text: z.string(), score: z.number() });
+const passage = z.object({
+  chunk_id: z.uuid(),
+  title: z.string(),
+  text: z.string(),
+  score: z.number(),
+});
 
 export const reviewCardSchema = z.object({
   stage: z.enum(reviewStages),
@@ -137,7 +157,9 @@ export const reviewCardSchema = z.object({
   risk_tier: z.string(),
   policy: z.array(z.object({ rule: z.string(), description: z.string(), tier: z.string() })),
   retrieval: z.object({ score: z.number(), threshold: z.number(), passages: z.array(passage) }),
-  draft: z.object({ text: z.string(), citations: z.array(citation), provider: z.string() }).nullable(),
+  draft: z
+    .object({ text: z.string(), citations: z.array(citation), provider: z.string() })
+    .nullable(),
   judge: z
     .object({
       score: z.number(),
@@ -158,7 +180,9 @@ export const reviewResponse = reviewListItem.extend({
   fallback_at: timestamp.nullable(),
   approvals: z.object({
     required: z.number().int(),
-    votes: z.array(z.object({ actor: z.string(), decision_type: z.enum(decisionTypes), at: timestamp })),
+    votes: z.array(
+      z.object({ actor: z.string(), decision_type: z.enum(decisionTypes), at: timestamp }),
+    ),
   }),
   trigger: z.record(z.string(), z.unknown()),
   card: reviewCardSchema,

@@ -10,7 +10,11 @@ function issues(error: z.ZodError): { path: string; message: string }[] {
 export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-    throw new ApiError(415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json");
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      "send the body as JSON with Content-Type: application/json",
+    );
   }
   let raw: unknown;
   try {
@@ -20,7 +24,12 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ApiError(422, "validation_failed", "the request body is not valid", issues(parsed.error));
+    throw new ApiError(
+      422,
+      "validation_failed",
+      "the request body is not valid",
+      issues(parsed.error),
+    );
   }
   return parsed.data;
 }
@@ -29,7 +38,12 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
 export function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
   const parsed = schema.safeParse(c.req.query());
   if (!parsed.success) {
-    throw new ApiError(400, "invalid_query", "the query parameters are not valid", issues(parsed.error));
+    throw new ApiError(
+      400,
+      "invalid_query",
+      "the query parameters are not valid",
+      issues(parsed.error),
+    );
   }
   return parsed.data;
 }

@@ -24,7 +24,11 @@ export function generateKey(role: Role): string {
 
 export class KeyNameTakenError extends Error {}
 
-export async function createKey(db: Queryable, name: string, role: Role): Promise<{ key: string; row: ApiKeyRow }> {
+export async function createKey(
+  db: Queryable,
+  name: string,
+  role: Role,
+): Promise<{ key: string; row: ApiKeyRow }> {
   const key = generateKey(role);
   try {
     const { rows } = await db.query<ApiKeyRow>(
@@ -65,7 +69,10 @@ export async function listKeys(db: Queryable): Promise<ApiKeyRow[]> {
 }
 
 /** Revokes by id or by name; returns the revoked key. */
-export async function revokeKey(db: Queryable, idOrName: { key_id?: string; name?: string }): Promise<ApiKeyRow | undefined> {
+export async function revokeKey(
+  db: Queryable,
+  idOrName: { key_id?: string; name?: string },
+): Promise<ApiKeyRow | undefined> {
   const { rows } = await db.query<ApiKeyRow>(
     `UPDATE api_keys SET revoked_at = now()
      WHERE revoked_at IS NULL AND (key_id::text = $1 OR name = $2)

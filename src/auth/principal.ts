@@ -11,7 +11,12 @@ export interface Principal {
   open: boolean;
 }
 
-export const OPEN_MODE_PRINCIPAL: Principal = { id: "anonymous", name: "anonymous", role: "admin", open: true };
+export const OPEN_MODE_PRINCIPAL: Principal = {
+  id: "anonymous",
+  name: "anonymous",
+  role: "admin",
+  open: true,
+};
 
 export function hasRole(principal: Principal, allowed: readonly Role[]): boolean {
   return principal.open || allowed.includes(principal.role);

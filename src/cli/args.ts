@@ -5,7 +5,12 @@ export function parseCli<T extends NonNullable<ParseArgsConfig["options"]>>(
   usage: string,
   options: T,
   argv: string[] = process.argv.slice(2),
-): ReturnType<typeof parseArgs<{ options: T & { help: { type: "boolean"; short: "h" } }; allowPositionals: true }>> {
+): ReturnType<
+  typeof parseArgs<{
+    options: T & { help: { type: "boolean"; short: "h" } };
+    allowPositionals: true;
+  }>
+> {
   const config = {
     args: argv,
     options: { ...options, help: { type: "boolean" as const, short: "h" } },

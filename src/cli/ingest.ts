@@ -44,7 +44,9 @@ try {
       process.stderr.write(`[${index}/${total}] ${path.relative(root, file)}: ${status}\n`);
     });
   }
-  console.log(`ingested ${added} documents (${chunks} chunks), skipped ${skipped} already present, into ${db.description}`);
+  console.log(
+    `ingested ${added} documents (${chunks} chunks), skipped ${skipped} already present, into ${db.description}`,
+  );
 } catch (error) {
   console.error(`ingest failed: ${(error as Error).message}`);
   process.exitCode = 1;

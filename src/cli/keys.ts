@@ -1,7 +1,14 @@
 import { openDatabase } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
 import { readEnv } from "../env.js";
-import { createKey, KeyNameTakenError, listKeys, revokeKey, roles, type Role } from "../auth/keys.js";
+import {
+  createKey,
+  KeyNameTakenError,
+  listKeys,
+  revokeKey,
+  roles,
+  type Role,
+} from "../auth/keys.js";
 import { parseCli } from "./args.js";
 
 const USAGE = `Usage:
@@ -47,12 +54,16 @@ try {
   await migrate(db.pool);
   if (command === "create") {
     const { key, row } = await createKey(db.pool, name!, role as Role);
-    console.error(`created ${row.role} key "${row.name}" (${row.key_id}); it is shown only this once:`);
+    console.error(
+      `created ${row.role} key "${row.name}" (${row.key_id}); it is shown only this once:`,
+    );
     console.log(key);
   } else if (command === "list") {
     for (const k of await listKeys(db.pool)) {
       const state = k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : "active";
-      console.log(`${k.name}\t${k.role}\t${k.prefix}…\t${state}\tcreated ${k.created_at.toISOString()}`);
+      console.log(
+        `${k.name}\t${k.role}\t${k.prefix}…\t${state}\tcreated ${k.created_at.toISOString()}`,
+      );
     }
   } else {
     const row = await revokeKey(db.pool, { name });
@@ -60,7 +71,11 @@ try {
     console.log(`revoked ${row.role} key "${row.name}"`);
   }
 } catch (error) {
-  console.error(error instanceof KeyNameTakenError ? error.message : `keys ${command} failed: ${(error as Error).message}`);
+  console.error(
+    error instanceof KeyNameTakenError
+      ? error.message
+      : `keys ${command} failed: ${(error as Error).message}`,
+  );
   process.exitCode = 1;
 } finally {
   await db.close();

@@ -19,7 +19,11 @@ const env = readEnv();
 const db = await openDatabase({ url: env.DATABASE_URL, poolSize: 1, dataDir: env.DATA_DIR });
 try {
   const { applied } = await migrate(db.pool);
-  console.log(applied.length ? `applied ${applied.join(", ")} to ${db.description}` : `${db.description} is up to date`);
+  console.log(
+    applied.length
+      ? `applied ${applied.join(", ")} to ${db.description}`
+      : `${db.description} is up to date`,
+  );
 } catch (error) {
   console.error(`migrate failed: ${(error as Error).message}`);
   process.exitCode = 1;

@@ -66,7 +66,9 @@ export async function migrate(pool: pg.Pool): Promise<MigrationResult> {
     }
     await new PostgresSaver(lockedClientAsPool(client)).setup();
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client
+      .query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY])
+      .catch(() => undefined);
     client.release();
   }
   return { applied };

@@ -50,7 +50,10 @@ function middle(a: string[], b: string[]): DiffOp[] {
   const n = a.length;
   const m = b.length;
   if (n === 0 || m === 0 || (n + 1) * (m + 1) > MAX_CELLS) {
-    return [...a.map((text): DiffOp => ({ op: "delete", text })), ...b.map((text): DiffOp => ({ op: "insert", text }))];
+    return [
+      ...a.map((text): DiffOp => ({ op: "delete", text })),
+      ...b.map((text): DiffOp => ({ op: "insert", text })),
+    ];
   }
   const width = m + 1;
   // lcs[i * width + j]: length of the LCS of a[i..] and b[j..].
@@ -58,7 +61,9 @@ function middle(a: string[], b: string[]): DiffOp[] {
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
       lcs[i * width + j] =
-        a[i] === b[j] ? lcs[(i + 1) * width + j + 1]! + 1 : Math.max(lcs[(i + 1) * width + j]!, lcs[i * width + j + 1]!);
+        a[i] === b[j]
+          ? lcs[(i + 1) * width + j + 1]! + 1
+          : Math.max(lcs[(i + 1) * width + j]!, lcs[i * width + j + 1]!);
     }
   }
   const ops: DiffOp[] = [];
@@ -102,7 +107,14 @@ function tidy(tokens: DiffOp[]): DiffOp[] {
     const block = blocks[k]!;
     const prev = folded.at(-1);
     const next = blocks[k + 1];
-    if ("equal" in block && isSpace(block.equal) && prev && "del" in prev && next && "del" in next) {
+    if (
+      "equal" in block &&
+      isSpace(block.equal) &&
+      prev &&
+      "del" in prev &&
+      next &&
+      "del" in next
+    ) {
       prev.del += block.equal + next.del;
       prev.ins += block.equal + next.ins;
       k++;
@@ -141,22 +153,34 @@ function commonSpace(a: string, b: string, side: "start" | "end"): string {
   if (!x || !y || x.length === a.length || y.length === b.length) return "";
   let n = 0;
   const max = Math.min(x.length, y.length);
-  while (n < max && (side === "start" ? x[n] === y[n] : x[x.length - 1 - n] === y[y.length - 1 - n])) n++;
+  while (
+    n < max &&
+    (side === "start" ? x[n] === y[n] : x[x.length - 1 - n] === y[y.length - 1 - n])
+  )
+    n++;
   return side === "start" ? x.slice(0, n) : x.slice(x.length - n);
 }
 
 /** `git diff --word-diff=plain` style: `[-removed-]{+added+}`, unchanged text as it is. */
 export function formatWordDiff(ops: DiffOp[]): string {
   return ops
-    .map(({ op, text }) => (op === "equal" ? text : op === "delete" ? `[-${text}-]` : `{+${text}+}`))
+    .map(({ op, text }) =>
+      op === "equal" ? text : op === "delete" ? `[-${text}-]` : `{+${text}+}`,
+    )
     .join("");
 }
 
 /** The two texts a diff was made from. */
 export function sidesOf(ops: DiffOp[]): { before: string; after: string } {
   return {
-    before: ops.filter((o) => o.op !== "insert").map((o) => o.text).join(""),
-    after: ops.filter((o) => o.op !== "delete").map((o) => o.text).join(""),
+    before: ops
+      .filter((o) => o.op !== "insert")
+      .map((o) => o.text)
+      .join(""),
+    after: ops
+      .filter((o) => o.op !== "delete")
+      .map((o) => o.text)
+      .join(""),
   };
 }
 

@@ -63,22 +63,33 @@ export class LangSmithConfigError extends Error {}
 
 /** A UUID (version 8, name-based) from SHA-256 of the dataset id and the question hash. */
 export function exampleIdFor(datasetId: string, example: ExportedExample): string {
-  const bytes = createHash("sha256").update(`signoff:${datasetId}:${example.metadata.question_hash}`).digest().subarray(0, 16);
+  const bytes = createHash("sha256")
+    .update(`signoff:${datasetId}:${example.metadata.question_hash}`)
+    .digest()
+    .subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x80;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-async function defaultClient(apiKey: string | undefined, apiUrl: string | undefined): Promise<LangSmithDatasetClient> {
+async function defaultClient(
+  apiKey: string | undefined,
+  apiUrl: string | undefined,
+): Promise<LangSmithDatasetClient> {
   if (!apiKey) {
-    throw new LangSmithConfigError("uploading to LangSmith needs LANGSMITH_API_KEY (and LANGSMITH_ENDPOINT for a self-hosted or EU instance)");
+    throw new LangSmithConfigError(
+      "uploading to LangSmith needs LANGSMITH_API_KEY (and LANGSMITH_ENDPOINT for a self-hosted or EU instance)",
+    );
   }
   const { Client } = await import("langsmith");
   return new Client({ apiKey, ...(apiUrl ? { apiUrl } : {}) });
 }
 
-export async function uploadToLangSmith(examples: ExportedExample[], options: UploadOptions): Promise<UploadResult> {
+export async function uploadToLangSmith(
+  examples: ExportedExample[],
+  options: UploadOptions,
+): Promise<UploadResult> {
   const client = options.client ?? (await defaultClient(options.apiKey, options.apiUrl));
   const batchSize = options.batchSize ?? 100;
   const name = options.datasetName;
@@ -86,11 +97,14 @@ export async function uploadToLangSmith(examples: ExportedExample[], options: Up
   const dataset = exists
     ? await client.readDataset({ datasetName: name })
     : await client.createDataset(name, {
-        description: "Human-reviewed question answering examples exported by signoff (npm run evals:export)",
+        description:
+          "Human-reviewed question answering examples exported by signoff (npm run evals:export)",
         metadata: { source: "signoff" },
       });
   const existing = new Set<string>();
-  if (exists) for await (const example of client.listExamples({ datasetId: dataset.id })) existing.add(example.id);
+  if (exists)
+    for await (const example of client.listExamples({ datasetId: dataset.id }))
+      existing.add(example.id);
 
   const rows = examples.map((e) => ({
     id: exampleIdFor(dataset.id, e),
@@ -113,5 +127,10 @@ export async function uploadToLangSmith(examples: ExportedExample[], options: Up
     await client.updateExamples(batch);
     options.onProgress?.({ done: (done += batch.length), total: rows.length });
   }
-  return { dataset_id: dataset.id, dataset_created: !exists, created: toCreate.length, updated: toUpdate.length };
+  return {
+    dataset_id: dataset.id,
+    dataset_created: !exists,
+    created: toCreate.length,
+    updated: toUpdate.length,
+  };
 }

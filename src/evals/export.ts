@@ -192,12 +192,18 @@ const ROOT_CAUSE_REASON = /^root[_ ]cause\s*:\s*(.+)$/i;
 
 function parseRootCause(value: unknown): RootCause | null {
   if (typeof value !== "string") return null;
-  const normalized = value.trim().toLowerCase().replace(/[\s-]+/g, "_");
+  const normalized = value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
   return (rootCauses as readonly string[]).includes(normalized) ? (normalized as RootCause) : null;
 }
 
 /** The root cause (the column when present, else a `root_cause:` reason) and the other reasons. */
-export function splitRootCause(reasons: string[], column?: unknown): { rootCause: RootCause | null; reasons: string[] } {
+export function splitRootCause(
+  reasons: string[],
+  column?: unknown,
+): { rootCause: RootCause | null; reasons: string[] } {
   let rootCause = parseRootCause(column);
   const rest: string[] = [];
   for (const reason of reasons) {
@@ -208,7 +214,8 @@ export function splitRootCause(reasons: string[], column?: unknown): { rootCause
   return { rootCause, reasons: rest };
 }
 
-const isSystemActor = (actor: string | null): boolean => actor === "system" || (actor?.startsWith("system:") ?? false);
+const isSystemActor = (actor: string | null): boolean =>
+  actor === "system" || (actor?.startsWith("system:") ?? false);
 
 /** A feedback row as `to_jsonb` returns it (timestamps are strings). */
 interface FeedbackJson {
@@ -338,7 +345,10 @@ function exampleOf(row: ThreadExportRow, testShare: number): Candidate | undefin
       queued_at: iso(r.created_at),
       decided_at: r.decided_at ? iso(r.decided_at) : null,
       trigger: r.trigger,
-      edit_diff: r.decision_type === "edit" && draft !== null && answer !== null ? editDiff(draft, answer) : null,
+      edit_diff:
+        r.decision_type === "edit" && draft !== null && answer !== null
+          ? editDiff(draft, answer)
+          : null,
     };
   });
   const userFeedback: ExportedUserFeedback[] = row.user_feedback.map((f) => {
@@ -349,7 +359,8 @@ function exampleOf(row: ThreadExportRow, testShare: number): Candidate | undefin
       reasons: f.reasons ?? [],
       comment: f.comment,
       correction: f.correction,
-      correction_diff: f.correction !== null && shown !== null ? editDiff(shown, f.correction) : null,
+      correction_diff:
+        f.correction !== null && shown !== null ? editDiff(shown, f.correction) : null,
       user: f.actor,
       at: iso(f.created_at),
     };
@@ -362,7 +373,9 @@ function exampleOf(row: ThreadExportRow, testShare: number): Candidate | undefin
   const latestCorrection = userFeedback.filter((f) => f.correction !== null).at(-1);
   const latestRating = userFeedback.at(-1)?.rating ?? null;
   const fallback = row.provenance === "fallback";
-  const draft = str(lastAnswerReview?.feedback?.context?.draft) ?? (row.provenance === "auto" ? row.answer : null);
+  const draft =
+    str(lastAnswerReview?.feedback?.context?.draft) ??
+    (row.provenance === "auto" ? row.answer : null);
 
   let signal: Signal | undefined;
   let reference: string | null = null;
@@ -391,7 +404,10 @@ function exampleOf(row: ThreadExportRow, testShare: number): Candidate | undefin
 
   const hasReview = human.length > 0;
   const hasUser = userFeedback.length > 0;
-  const signalTimes = [...human.map((d) => d.decided_at ?? d.queued_at), ...userFeedback.map((f) => f.at)].sort();
+  const signalTimes = [
+    ...human.map((d) => d.decided_at ?? d.queued_at),
+    ...userFeedback.map((f) => f.at),
+  ].sort();
   const firstStage = row.reviews[0]?.stage;
   const digest = questionDigest(row.question);
   const label: ExampleLabel = STRENGTH[signal] > 1 ? "positive" : "negative";
@@ -464,9 +480,13 @@ function emptyStats(): ExportStats {
  * at most one example, removes duplicate questions and returns the examples in the order the
  * threads were created. Everything is held in memory: deduplication needs the whole set.
  */
-export async function exportExamples(db: Queryable, options: ExportOptions = {}): Promise<ExportResult> {
+export async function exportExamples(
+  db: Queryable,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
   const testShare = options.testShare ?? DEFAULT_TEST_SHARE;
-  if (!(testShare >= 0 && testShare <= 1)) throw new RangeError("testShare must be between 0 and 1");
+  if (!(testShare >= 0 && testShare <= 1))
+    throw new RangeError("testShare must be between 0 and 1");
   const batchSize = options.batchSize ?? 500;
   const stats = emptyStats();
   const best = new Map<string, Candidate>();
@@ -484,9 +504,11 @@ export async function exportExamples(db: Queryable, options: ExportOptions = {})
       }
       const current = best.get(candidate.key);
       if (current) stats.duplicates_removed++;
-      const [winner, loser] = !current || beats(candidate, current) ? [candidate, current] : [current, candidate];
+      const [winner, loser] =
+        !current || beats(candidate, current) ? [candidate, current] : [current, candidate];
       best.set(candidate.key, winner);
-      if (loser) dropped.set(candidate.key, [...(dropped.get(candidate.key) ?? []), loser.threadId]);
+      if (loser)
+        dropped.set(candidate.key, [...(dropped.get(candidate.key) ?? []), loser.threadId]);
     }
     options.onProgress?.({ threads: stats.threads });
     if (page.length < batchSize) break;

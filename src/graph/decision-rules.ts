@@ -31,8 +31,14 @@ export function acceptDecision(value: unknown, card: ReviewCard): Verdict {
   try {
     decision = parseResumeValue(value);
   } catch (error) {
-    const issues = error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`) : [String(error)];
-    return { ok: false, problem: `the resume value is not a valid decision (${issues.join("; ")})` };
+    const issues =
+      error instanceof z.ZodError
+        ? error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`)
+        : [String(error)];
+    return {
+      ok: false,
+      problem: `the resume value is not a valid decision (${issues.join("; ")})`,
+    };
   }
   const problem = decisionProblem(decision, card);
   return problem ? { ok: false, problem } : { ok: true, decision };

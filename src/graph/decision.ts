@@ -12,7 +12,12 @@ const reasons = z.array(z.string().trim().min(1).max(200)).max(20).default([]);
 const comment = z.string().trim().max(5000).optional();
 
 /** A reviewer's tag for what went wrong, for the eval datasets. */
-export const rootCauses = ["retrieval_miss", "unfaithful_generation", "judge_error", "policy"] as const;
+export const rootCauses = [
+  "retrieval_miss",
+  "unfaithful_generation",
+  "judge_error",
+  "policy",
+] as const;
 const root_cause = z.enum(rootCauses).optional();
 
 /**

@@ -80,7 +80,9 @@ function escapeRegExp(text: string): string {
 function ruleMatches(rule: PolicyRule, question: string): boolean {
   const keywordHit = rule.keywords.some((keyword) =>
     // Plurals match too: "wire transfer" also catches "wire transfers".
-    new RegExp(`\\b${escapeRegExp(keyword).replace(/\s+/g, "\\s+")}(?:s|es)?\\b`, "i").test(question),
+    new RegExp(`\\b${escapeRegExp(keyword).replace(/\s+/g, "\\s+")}(?:s|es)?\\b`, "i").test(
+      question,
+    ),
   );
   return keywordHit || rule.patterns.some((pattern) => new RegExp(pattern, "i").test(question));
 }

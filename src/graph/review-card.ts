@@ -86,7 +86,9 @@ export function answerReasons(state: State, cfg: Configuration): string[] {
   }
   const last = state.decisions.at(-1);
   if (last?.type === "revise" && last.stage === "answer") {
-    reasons.unshift(`revised draft ${state.revisionCount} of ${cfg.revisionLimit}, as asked: "${last.instructions}"`);
+    reasons.unshift(
+      `revised draft ${state.revisionCount} of ${cfg.revisionLimit}, as asked: "${last.instructions}"`,
+    );
   }
   return reasons.length > 0 ? reasons : ["the answer needs a human sign-off"];
 }
@@ -130,7 +132,13 @@ export function buildReviewCard(
         : null,
     audit_sample: stage === "answer" && state.auditSample,
     revision: { count: state.revisionCount, limit: cfg.revisionLimit },
-    allowed_decisions: ["approve", "edit", "respond", "reject", ...(canRevise ? ["revise" as const] : [])],
+    allowed_decisions: [
+      "approve",
+      "edit",
+      "respond",
+      "reject",
+      ...(canRevise ? ["revise" as const] : []),
+    ],
   };
 }
 
@@ -151,7 +159,10 @@ export function triggerOf(card: ReviewCard): ReviewTrigger {
 
 /** Wraps a card in LangChain's Agent Inbox `HumanInterrupt` shape. */
 export function toHumanInterrupt(card: ReviewCard): HumanInterrupt {
-  const what = card.stage === "retrieval" ? "the evidence before an answer is written" : "the answer before it is sent";
+  const what =
+    card.stage === "retrieval"
+      ? "the evidence before an answer is written"
+      : "the answer before it is sent";
   return {
     action_request: { action: REVIEW_ACTIONS[card.stage], args: card },
     config: { allow_accept: true, allow_edit: true, allow_respond: true, allow_ignore: true },

@@ -24,7 +24,8 @@ export async function listDocumentFiles(root: string): Promise<string[]> {
 export async function readDocumentFile(root: string, file: string): Promise<NewDocument> {
   const raw = (await readFile(file, "utf8")).replace(/\r\n/g, "\n");
   const heading = /^#\s+(.+)$/m.exec(raw);
-  const title = heading?.[1]?.trim() ?? path.basename(file, path.extname(file)).replace(/[-_]/g, " ");
+  const title =
+    heading?.[1]?.trim() ?? path.basename(file, path.extname(file)).replace(/[-_]/g, " ");
   const text = (heading ? raw.replace(heading[0], "") : raw).trim();
   const relative = path.relative(root, file);
   const domain = relative.includes(path.sep) ? relative.split(path.sep)[0] : undefined;

@@ -14,7 +14,9 @@ class Exposition {
 
   sample(name: string, labels: Labels, value: number): void {
     const body = Object.entries(labels)
-      .map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+      .map(
+        ([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`,
+      )
       .join(",");
     this.lines.push(`${name}${body ? `{${body}}` : ""} ${Number.isFinite(value) ? value : 0}`);
   }
@@ -32,14 +34,18 @@ async function histogram(
   help: string,
   durationSql: string,
 ): Promise<void> {
-  const buckets = LATENCY_BUCKETS.map((le, i) => `count(*) FILTER (WHERE d <= ${le}) AS b${i}`).join(", ");
+  const buckets = LATENCY_BUCKETS.map(
+    (le, i) => `count(*) FILTER (WHERE d <= ${le}) AS b${i}`,
+  ).join(", ");
   const { rows } = await db.query<Record<string, string>>(
     `SELECT stage, ${buckets}, count(*) AS n, coalesce(sum(d), 0) AS total
      FROM (${durationSql}) x GROUP BY stage ORDER BY stage`,
   );
   out.family(name, "histogram", help);
   for (const row of rows) {
-    LATENCY_BUCKETS.forEach((le, i) => out.sample(`${name}_bucket`, { stage: row.stage!, le: String(le) }, Number(row[`b${i}`])));
+    LATENCY_BUCKETS.forEach((le, i) =>
+      out.sample(`${name}_bucket`, { stage: row.stage!, le: String(le) }, Number(row[`b${i}`])),
+    );
     out.sample(`${name}_bucket`, { stage: row.stage!, le: "+Inf" }, Number(row.n));
     out.sample(`${name}_sum`, { stage: row.stage! }, Number(row.total));
     out.sample(`${name}_count`, { stage: row.stage! }, Number(row.n));
@@ -59,7 +65,11 @@ export async function renderMetrics(db: Queryable): Promise<string> {
   );
   out.family("signoff_review_queue_depth", "gauge", "Reviews waiting for a decision.");
   for (const r of depth.rows) {
-    out.sample("signoff_review_queue_depth", { stage: r.stage, risk_tier: r.risk_tier, queue: r.queue }, Number(r.n));
+    out.sample(
+      "signoff_review_queue_depth",
+      { stage: r.stage, risk_tier: r.risk_tier, queue: r.queue },
+      Number(r.n),
+    );
   }
 
   await histogram(
@@ -80,16 +90,33 @@ export async function renderMetrics(db: Queryable): Promise<string> {
   const escalations = await db.query<{ stage: string; risk_tier: string; n: string }>(
     `SELECT stage, risk_tier, count(*) AS n FROM reviews WHERE escalated_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
   );
-  out.family("signoff_review_escalations_total", "counter", "Reviews escalated (overdue or disputed).");
+  out.family(
+    "signoff_review_escalations_total",
+    "counter",
+    "Reviews escalated (overdue or disputed).",
+  );
   for (const r of escalations.rows) {
-    out.sample("signoff_review_escalations_total", { stage: r.stage, risk_tier: r.risk_tier }, Number(r.n));
+    out.sample(
+      "signoff_review_escalations_total",
+      { stage: r.stage, risk_tier: r.risk_tier },
+      Number(r.n),
+    );
   }
 
-  const decisions = await db.query<{ stage: string; decision_type: string; sla: boolean; n: string }>(
+  const decisions = await db.query<{
+    stage: string;
+    decision_type: string;
+    sla: boolean;
+    n: string;
+  }>(
     `SELECT stage, decision_type, decided_by = 'system:sla' AS sla, count(*) AS n FROM reviews
      WHERE status = 'decided' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
   );
-  out.family("signoff_review_decisions_total", "counter", "Review decisions by stage and type (by: human or sla).");
+  out.family(
+    "signoff_review_decisions_total",
+    "counter",
+    "Review decisions by stage and type (by: human or sla).",
+  );
   for (const r of decisions.rows) {
     out.sample(
       "signoff_review_decisions_total",
@@ -105,11 +132,19 @@ export async function renderMetrics(db: Queryable): Promise<string> {
   let completed = 0;
   let auto = 0;
   for (const r of threads.rows) {
-    out.sample("signoff_threads", { status: r.status, provenance: r.provenance ?? "" }, Number(r.n));
+    out.sample(
+      "signoff_threads",
+      { status: r.status, provenance: r.provenance ?? "" },
+      Number(r.n),
+    );
     if (r.status === "completed") completed += Number(r.n);
     if (r.status === "completed" && r.provenance === "auto") auto += Number(r.n);
   }
-  out.family("signoff_auto_answer_ratio", "gauge", "Share of completed threads answered with no human (provenance auto).");
+  out.family(
+    "signoff_auto_answer_ratio",
+    "gauge",
+    "Share of completed threads answered with no human (provenance auto).",
+  );
   out.sample("signoff_auto_answer_ratio", {}, completed ? auto / completed : 0);
 
   const runs = await db.query<{ status: string; n: string }>(
@@ -117,7 +152,11 @@ export async function renderMetrics(db: Queryable): Promise<string> {
   );
   out.family("signoff_runs_pending", "gauge", "Runs waiting for or held by a worker.");
   for (const status of ["queued", "running"]) {
-    out.sample("signoff_runs_pending", { status }, Number(runs.rows.find((r) => r.status === status)?.n ?? 0));
+    out.sample(
+      "signoff_runs_pending",
+      { status },
+      Number(runs.rows.find((r) => r.status === status)?.n ?? 0),
+    );
   }
 
   const outbox = await db.query<{ pending: string; failed: string }>(

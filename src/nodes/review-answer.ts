@@ -15,7 +15,11 @@ export function reviewAnswer(state: State, config: LangGraphRunnableConfig): Upd
   if (!verdict.ok) return { refusedDecision: verdict.problem };
   const recorded = { ...verdict.decision, stage: "answer" as const };
   if (recorded.type === "revise") {
-    return { decisions: [recorded], revisionCount: state.revisionCount + 1, refusedDecision: undefined };
+    return {
+      decisions: [recorded],
+      revisionCount: state.revisionCount + 1,
+      refusedDecision: undefined,
+    };
   }
   return { decisions: [recorded], refusedDecision: undefined };
 }

@@ -8,7 +8,10 @@ import type { State, Update } from "../graph/state.js";
  * Retrieval review: a human curates the evidence before anything is generated. Nothing with a
  * side effect happens before interrupt(): this node re-runs from the top when it resumes.
  */
-export async function reviewRetrieval(state: State, config: LangGraphRunnableConfig): Promise<Update> {
+export async function reviewRetrieval(
+  state: State,
+  config: LangGraphRunnableConfig,
+): Promise<Update> {
   const cfg = ensureConfiguration(config);
   const card = buildReviewCard("retrieval", state, cfg, retrievalReasons(state, cfg));
   const verdict = acceptDecision(interrupt(toHumanInterrupt(card)), card);
@@ -23,7 +26,11 @@ export async function reviewRetrieval(state: State, config: LangGraphRunnableCon
     return { decisions: [recorded], evidence, refusedDecision: undefined };
   }
   if (recorded.type === "revise") {
-    return { decisions: [recorded], revisionCount: state.revisionCount + 1, refusedDecision: undefined };
+    return {
+      decisions: [recorded],
+      revisionCount: state.revisionCount + 1,
+      refusedDecision: undefined,
+    };
   }
   return { decisions: [recorded], refusedDecision: undefined };
 }

@@ -58,11 +58,7 @@ export interface Generator {
 
 /** Named problems the judge found; any flag sends the answer to a human. */
 export type JudgeFlag =
-  | "no_answer"
-  | "missing_citations"
-  | "unknown_citation"
-  | "unsupported_claims"
-  | "off_topic";
+  "no_answer" | "missing_citations" | "unknown_citation" | "unsupported_claims" | "off_topic";
 
 export interface Judgment {
   /** Overall score in [0, 1]; compared with the judge threshold. */

@@ -18,7 +18,9 @@ export interface NewFeedback {
   idempotency_key?: string;
 }
 
-export interface FeedbackRow extends Required<Omit<NewFeedback, "review_id" | "idempotency_key" | "root_cause">> {
+export interface FeedbackRow extends Required<
+  Omit<NewFeedback, "review_id" | "idempotency_key" | "root_cause">
+> {
   root_cause: string | null;
   feedback_id: string;
   review_id: string | null;
@@ -27,7 +29,10 @@ export interface FeedbackRow extends Required<Omit<NewFeedback, "review_id" | "i
 }
 
 /** Inserts feedback; a second insert with the same review or idempotency key returns undefined. */
-export async function insertFeedback(db: Queryable, f: NewFeedback): Promise<FeedbackRow | undefined> {
+export async function insertFeedback(
+  db: Queryable,
+  f: NewFeedback,
+): Promise<FeedbackRow | undefined> {
   const { rows } = await db.query<FeedbackRow>(
     `INSERT INTO feedback (thread_id, review_id, source, stage, decision_type, rating, reasons, comment,
        correction, instructions, chunk_ids, context, actor, idempotency_key, root_cause)
@@ -58,6 +63,9 @@ export async function findFeedbackByIdempotencyKey(
   db: Queryable,
   key: string,
 ): Promise<FeedbackRow | undefined> {
-  const { rows } = await db.query<FeedbackRow>("SELECT * FROM feedback WHERE idempotency_key = $1", [key]);
+  const { rows } = await db.query<FeedbackRow>(
+    "SELECT * FROM feedback WHERE idempotency_key = $1",
+    [key],
+  );
   return rows[0];
 }

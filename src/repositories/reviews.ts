@@ -48,7 +48,15 @@ export async function insertReviewOnce(
   db: Queryable,
   review: Pick<
     ReviewRow,
-    "thread_id" | "interrupt_id" | "stage" | "priority" | "risk_tier" | "reason" | "trigger" | "interrupt" | "approvals_required"
+    | "thread_id"
+    | "interrupt_id"
+    | "stage"
+    | "priority"
+    | "risk_tier"
+    | "reason"
+    | "trigger"
+    | "interrupt"
+    | "approvals_required"
   > & { escalate_after_minutes: number; fallback_after_minutes: number },
 ): Promise<ReviewRow | undefined> {
   const { rows } = await db.query<ReviewRow>(
@@ -93,7 +101,10 @@ export async function claimReview(
   return rows[0];
 }
 
-export async function releaseClaim(db: Queryable, reviewId: string): Promise<ReviewRow | undefined> {
+export async function releaseClaim(
+  db: Queryable,
+  reviewId: string,
+): Promise<ReviewRow | undefined> {
   const { rows } = await db.query<ReviewRow>(
     `UPDATE reviews SET claimed_by = NULL, claim_expires_at = NULL
      WHERE review_id = $1 AND status = 'pending' AND claimed_by IS NOT NULL RETURNING *`,
@@ -103,7 +114,10 @@ export async function releaseClaim(db: Queryable, reviewId: string): Promise<Rev
 }
 
 /** Claims whose lease ran out go back to the queue; returns who held them. */
-export async function expireClaims(db: Queryable, now: Date): Promise<{ review_id: string; claimed_by: string }[]> {
+export async function expireClaims(
+  db: Queryable,
+  now: Date,
+): Promise<{ review_id: string; claimed_by: string }[]> {
   const { rows } = await db.query<{ review_id: string; claimed_by: string }>(
     `UPDATE reviews r SET claimed_by = NULL, claim_expires_at = NULL
      FROM (SELECT review_id, claimed_by FROM reviews
@@ -117,7 +131,12 @@ export async function expireClaims(db: Queryable, now: Date): Promise<{ review_i
 }
 
 /** Escalates one review (overdue or disputed): escalation queue, priority boost. */
-export async function escalateReview(db: Queryable, reviewId: string, now: Date, boost: number): Promise<ReviewRow | undefined> {
+export async function escalateReview(
+  db: Queryable,
+  reviewId: string,
+  now: Date,
+  boost: number,
+): Promise<ReviewRow | undefined> {
   const { rows } = await db.query<ReviewRow>(
     `UPDATE reviews SET escalated_at = $2, queue = 'escalation', priority = priority + $3
      WHERE review_id = $1 AND status = 'pending' AND escalated_at IS NULL RETURNING *`,
@@ -126,7 +145,11 @@ export async function escalateReview(db: Queryable, reviewId: string, now: Date,
   return rows[0];
 }
 
-export async function overdueReviews(db: Queryable, now: Date, column: "due_at" | "fallback_at"): Promise<string[]> {
+export async function overdueReviews(
+  db: Queryable,
+  now: Date,
+  column: "due_at" | "fallback_at",
+): Promise<string[]> {
   const extra = column === "due_at" ? "AND escalated_at IS NULL" : "";
   const { rows } = await db.query<{ review_id: string }>(
     `SELECT review_id FROM reviews WHERE status = 'pending' AND ${column} <= $1 ${extra}
@@ -144,7 +167,12 @@ export async function votesOf(db: Queryable, reviewId: string): Promise<VoteRow[
   return rows;
 }
 
-export async function insertVote(db: Queryable, reviewId: string, actor: string, decision: Decision): Promise<boolean> {
+export async function insertVote(
+  db: Queryable,
+  reviewId: string,
+  actor: string,
+  decision: Decision,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO review_votes (review_id, actor, decision, decision_type) VALUES ($1, $2, $3, $4)
      ON CONFLICT DO NOTHING`,
@@ -171,7 +199,9 @@ export async function eventsOf(db: Queryable, reviewId: string): Promise<ReviewE
 }
 
 export async function findReview(db: Queryable, reviewId: string): Promise<ReviewRow | undefined> {
-  const { rows } = await db.query<ReviewRow>("SELECT * FROM reviews WHERE review_id = $1", [reviewId]);
+  const { rows } = await db.query<ReviewRow>("SELECT * FROM reviews WHERE review_id = $1", [
+    reviewId,
+  ]);
   return rows[0];
 }
 
@@ -251,12 +281,17 @@ export async function listQueue(
   if (filter.stage) where.push(`stage = ${param(filter.stage)}`);
   if (filter.riskTier) where.push(`risk_tier = ${param(filter.riskTier)}`);
   if (filter.queue) where.push(`queue = ${param(filter.queue)}`);
-  if (filter.assignee === null) where.push(`(claimed_by IS NULL OR claim_expires_at <= ${param(filter.now)})`);
+  if (filter.assignee === null)
+    where.push(`(claimed_by IS NULL OR claim_expires_at <= ${param(filter.now)})`);
   else if (filter.assignee) {
-    where.push(`claimed_by = ${param(filter.assignee)} AND claim_expires_at > ${param(filter.now)}`);
+    where.push(
+      `claimed_by = ${param(filter.assignee)} AND claim_expires_at > ${param(filter.now)}`,
+    );
   }
   if (filter.olderThanSeconds !== undefined) {
-    where.push(`created_at <= ${param(filter.now)}::timestamptz - make_interval(secs => ${param(filter.olderThanSeconds)})`);
+    where.push(
+      `created_at <= ${param(filter.now)}::timestamptz - make_interval(secs => ${param(filter.olderThanSeconds)})`,
+    );
   }
   if (filter.after) {
     const p = param(filter.after.priority);

@@ -79,7 +79,11 @@ export function leaseOf(run: RunRow): Lease {
 }
 
 /** Extends the lease while the worker still owns the run; false means it lost it. */
-export async function renewLease(db: Queryable, lease: Lease, leaseSeconds: number): Promise<boolean> {
+export async function renewLease(
+  db: Queryable,
+  lease: Lease,
+  leaseSeconds: number,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE runs SET lease_until = now() + make_interval(secs => $4)
      WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running' AND lease_until >= now()`,

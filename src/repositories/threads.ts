@@ -2,7 +2,13 @@ import type { Queryable } from "../db/database.js";
 import type { Citation } from "../providers/types.js";
 import type { Provenance } from "../graph/state.js";
 
-export const threadStatuses = ["queued", "running", "awaiting_review", "completed", "failed"] as const;
+export const threadStatuses = [
+  "queued",
+  "running",
+  "awaiting_review",
+  "completed",
+  "failed",
+] as const;
 export type ThreadStatus = (typeof threadStatuses)[number];
 
 export interface ThreadRow {
@@ -50,15 +56,18 @@ export async function insertThread(
 }
 
 export async function findThread(db: Queryable, threadId: string): Promise<ThreadRow | undefined> {
-  const { rows } = await db.query<ThreadRow>("SELECT * FROM threads WHERE thread_id = $1", [threadId]);
+  const { rows } = await db.query<ThreadRow>("SELECT * FROM threads WHERE thread_id = $1", [
+    threadId,
+  ]);
   return rows[0];
 }
 
 /** The id of the key that started the thread; undefined when there is no such thread. */
 export async function threadOwner(db: Queryable, threadId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ owner_id: string }>("SELECT owner_id FROM threads WHERE thread_id = $1", [
-    threadId,
-  ]);
+  const { rows } = await db.query<{ owner_id: string }>(
+    "SELECT owner_id FROM threads WHERE thread_id = $1",
+    [threadId],
+  );
   return rows[0]?.owner_id;
 }
 

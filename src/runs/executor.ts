@@ -44,7 +44,11 @@ export type RunOutcome = "awaiting_review" | "completed";
  * - waiting on the interrupt this resume answers: resume that interrupt by id.
  * Then it mirrors the checkpoint into the app's tables in one transaction.
  */
-export async function executeRun(deps: ExecutorDeps, run: RunRow, signal?: AbortSignal): Promise<RunOutcome> {
+export async function executeRun(
+  deps: ExecutorDeps,
+  run: RunRow,
+  signal?: AbortSignal,
+): Promise<RunOutcome> {
   const config = { configurable: { thread_id: run.thread_id }, context: deps.context, signal };
   let snapshot = await deps.graph.getState(config);
   const pending = pendingInterrupts(snapshot);
@@ -59,7 +63,10 @@ export async function executeRun(deps: ExecutorDeps, run: RunRow, signal?: Abort
     if (!review?.decision) throw new Error(`resume run ${run.run_id} has no decided review`);
     if (pending.some((i) => i.id === review.interrupt_id)) {
       // Keyed by interrupt id: a plain resume value would go to every pending interrupt.
-      await deps.graph.invoke(new Command({ resume: { [review.interrupt_id]: review.decision } }), config);
+      await deps.graph.invoke(
+        new Command({ resume: { [review.interrupt_id]: review.decision } }),
+        config,
+      );
     } else if (stoppedMidway) {
       await deps.graph.invoke(null, config);
     }
@@ -74,13 +81,19 @@ export async function executeRun(deps: ExecutorDeps, run: RunRow, signal?: Abort
 /** The run was taken over by another worker: this one must write nothing more. */
 export class LeaseLostError extends Error {}
 
-async function recordOutcome(deps: ExecutorDeps, run: RunRow, snapshot: StateSnapshot): Promise<RunOutcome> {
+async function recordOutcome(
+  deps: ExecutorDeps,
+  run: RunRow,
+  snapshot: StateSnapshot,
+): Promise<RunOutcome> {
   const state = snapshot.values as State;
   const interrupts = pendingInterrupts(snapshot);
   return withTransaction(deps.pool, async (tx) => {
     // First, and in the same transaction: only the lease holder records the outcome.
     if (!(await finishRun(tx, leaseOf(run)))) {
-      throw new LeaseLostError(`run ${run.run_id} attempt ${run.attempts} no longer holds its lease`);
+      throw new LeaseLostError(
+        `run ${run.run_id} attempt ${run.attempts} no longer holds its lease`,
+      );
     }
     let outcome: RunOutcome;
     if (interrupts.length > 0) {
@@ -123,7 +136,10 @@ async function recordOutcome(deps: ExecutorDeps, run: RunRow, snapshot: StateSna
         answer: state.answer,
         provenance: state.provenance,
         answer_provider: answerProvider(state),
-        citations: state.provenance === "auto" || state.provenance === "approved" ? (state.draft?.citations ?? []) : [],
+        citations:
+          state.provenance === "auto" || state.provenance === "approved"
+            ? (state.draft?.citations ?? [])
+            : [],
         risk_tier: state.riskTier ?? null,
       };
       if (await completeThread(tx, run.thread_id, final)) {

@@ -1,6 +1,11 @@
 import { withTransaction } from "../db/database.js";
 import type { Logger } from "../logger.js";
-import { appendReviewEvent, expireClaims, lockReview, overdueReviews } from "../repositories/reviews.js";
+import {
+  appendReviewEvent,
+  expireClaims,
+  lockReview,
+  overdueReviews,
+} from "../repositories/reviews.js";
 import { ServiceError } from "../services/errors.js";
 import { decide, escalate, type ReviewServiceDeps } from "../services/reviews.js";
 
@@ -66,7 +71,10 @@ export class Sweeper {
         const review = await lockReview(tx, reviewId);
         if (!review || review.status !== "pending" || review.escalated_at) return false;
         const minutes = Math.round((now.getTime() - review.created_at.getTime()) / 60_000);
-        return (await escalate(tx, this.deps, review, now, `not decided within ${minutes} minutes`)) !== undefined;
+        return (
+          (await escalate(tx, this.deps, review, now, `not decided within ${minutes} minutes`)) !==
+          undefined
+        );
       });
       if (escalated) result.escalated++;
     }
@@ -76,7 +84,11 @@ export class Sweeper {
         await decide(
           this.deps,
           reviewId,
-          { type: "reject", reasons: ["sla_expired"], comment: `no decision by the review's deadline` },
+          {
+            type: "reject",
+            reasons: ["sla_expired"],
+            comment: `no decision by the review's deadline`,
+          },
           { name: SLA_ACTOR, admin: true },
           { system: true },
         );

@@ -101,7 +101,11 @@ export class Worker {
   private spawn(run: RunRow): void {
     const controller = new AbortController();
     this.active.set(run.run_id, controller);
-    const log = this.options.logger.child({ run_id: run.run_id, thread_id: run.thread_id, worker: this.id });
+    const log = this.options.logger.child({
+      run_id: run.run_id,
+      thread_id: run.thread_id,
+      worker: this.id,
+    });
     const leaseMs = this.options.leaseSeconds * 1000;
     let renewedAt = Date.now();
     const loseLease = (why: string): void => {
@@ -111,7 +115,8 @@ export class Worker {
     };
     const heartbeat = setInterval(() => {
       // Without a renewal for a whole lease, another worker may own the run: stop, write nothing.
-      if (Date.now() - renewedAt > leaseMs) return loseLease("lease not renewed in time; giving the run up");
+      if (Date.now() - renewedAt > leaseMs)
+        return loseLease("lease not renewed in time; giving the run up");
       renewLease(this.options.pool, leaseOf(run), this.options.leaseSeconds)
         .then((owned) => {
           if (owned) renewedAt = Date.now();
@@ -125,12 +130,18 @@ export class Worker {
     void (async () => {
       try {
         if (run.attempts > run.max_attempts) {
-          throw Object.assign(new Error(`gave up after ${run.max_attempts} attempts: ${run.error ?? ""}`), {
-            permanent: true,
-          });
+          throw Object.assign(
+            new Error(`gave up after ${run.max_attempts} attempts: ${run.error ?? ""}`),
+            {
+              permanent: true,
+            },
+          );
         }
         const outcome = await this.options.execute(run, controller.signal);
-        log.info({ kind: run.kind, outcome, attempt: run.attempts, ms: Date.now() - started }, "run finished");
+        log.info(
+          { kind: run.kind, outcome, attempt: run.attempts, ms: Date.now() - started },
+          "run finished",
+        );
       } catch (error) {
         // Crashed or lost the lease: write nothing, the new holder carries on.
         if (controller.signal.aborted || error instanceof LeaseLostError) return;
@@ -146,14 +157,18 @@ export class Worker {
   private async handleFailure(run: RunRow, error: unknown, log: Logger): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     const permanent =
-      isPermanent(error) || (error as { permanent?: boolean })?.permanent === true || run.attempts >= run.max_attempts;
+      isPermanent(error) ||
+      (error as { permanent?: boolean })?.permanent === true ||
+      run.attempts >= run.max_attempts;
     // Exponential backoff: 1 s, 2 s, 4 s … capped at a minute.
     const retryIn = permanent ? null : Math.min(60, 2 ** (run.attempts - 1));
     log.error({ err: error, attempt: run.attempts, retry_in_s: retryIn }, "run failed");
     try {
       await withTransaction(this.options.pool, async (tx) => {
         if (!(await failRun(tx, leaseOf(run), message, retryIn))) return; // not ours any more
-        await setThreadStatus(tx, run.thread_id, permanent ? "failed" : "queued", { error: message });
+        await setThreadStatus(tx, run.thread_id, permanent ? "failed" : "queued", {
+          error: message,
+        });
       });
     } catch (dbError) {
       log.error({ err: dbError }, "could not record the run's failure; its lease will expire");

@@ -47,7 +47,11 @@ export async function recordUserFeedback(
   const thread = await findThread(pool, threadId);
   if (!thread) throw notFound("thread", threadId);
   if (thread.status !== "completed") {
-    throw new ServiceError(409, "thread_not_completed", `thread ${threadId} is ${thread.status}; feedback is for finished answers`);
+    throw new ServiceError(
+      409,
+      "thread_not_completed",
+      `thread ${threadId} is ${thread.status}; feedback is for finished answers`,
+    );
   }
   const row = await insertFeedback(pool, {
     thread_id: threadId,
@@ -68,10 +72,15 @@ export async function recordUserFeedback(
     actor,
     idempotency_key: idempotencyKey,
   });
-  const stored = row ?? (idempotencyKey ? await findFeedbackByIdempotencyKey(pool, idempotencyKey) : undefined);
+  const stored =
+    row ?? (idempotencyKey ? await findFeedbackByIdempotencyKey(pool, idempotencyKey) : undefined);
   if (!stored) throw new Error("feedback insert returned nothing");
   if (stored.thread_id !== threadId) {
-    throw new ServiceError(409, "idempotency_key_reused", "this Idempotency-Key was used for another thread");
+    throw new ServiceError(
+      409,
+      "idempotency_key_reused",
+      "this Idempotency-Key was used for another thread",
+    );
   }
   return {
     feedback_id: stored.feedback_id,

@@ -26,7 +26,11 @@ export const reviewPolicySchema = z.object({
    * stage) and any objection after an approval escalate the item to an admin, who decides it.
    */
   approvals_required: z
-    .object({ low: z.number().int().min(1), medium: z.number().int().min(1), high: z.number().int().min(1) })
+    .object({
+      low: z.number().int().min(1),
+      medium: z.number().int().min(1),
+      high: z.number().int().min(1),
+    })
     .default({ low: 1, medium: 1, high: 1 }),
   /** Priority added when an item is escalated, so escalations lead every queue. */
   escalation_priority_boost: z.number().int().min(0).default(1000),
@@ -67,9 +71,14 @@ export async function loadReviewPolicy(file: string | undefined): Promise<Review
   try {
     raw = JSON.parse(await readFile(file, "utf8"));
   } catch (error) {
-    throw new Error(`REVIEW_POLICY_FILE ${file} could not be read as JSON: ${(error as Error).message}`);
+    throw new Error(
+      `REVIEW_POLICY_FILE ${file} could not be read as JSON: ${(error as Error).message}`,
+    );
   }
   const parsed = reviewPolicySchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`REVIEW_POLICY_FILE ${file} is not a valid review policy: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new Error(
+      `REVIEW_POLICY_FILE ${file} is not a valid review policy: ${parsed.error.message}`,
+    );
   return parsed.data;
 }

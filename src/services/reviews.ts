@@ -105,7 +105,15 @@ function toListItem(row: ReviewRow, now: Date): ReviewListItem {
 /** What the reviewer sees that can change while the item waits: the card, votes, escalation. */
 export function versionOf(row: ReviewRow, votes: VoteRow[]): string {
   return createHash("sha256")
-    .update(JSON.stringify([row.interrupt_id, row.interrupt, row.status, row.escalated_at, votes.map((v) => [v.actor, v.decision_type])]))
+    .update(
+      JSON.stringify([
+        row.interrupt_id,
+        row.interrupt,
+        row.status,
+        row.escalated_at,
+        votes.map((v) => [v.actor, v.decision_type]),
+      ]),
+    )
     .digest("base64url")
     .slice(0, 16);
 }
@@ -121,7 +129,11 @@ function toView(row: ReviewRow, votes: VoteRow[], now: Date): ReviewView {
     decided_by: row.decided_by,
     approvals: {
       required: row.approvals_required,
-      votes: votes.map((v) => ({ actor: v.actor, decision_type: v.decision_type, at: v.created_at.toISOString() })),
+      votes: votes.map((v) => ({
+        actor: v.actor,
+        decision_type: v.decision_type,
+        at: v.created_at.toISOString(),
+      })),
     },
     fallback_at: row.fallback_at?.toISOString() ?? null,
   };
@@ -139,11 +151,15 @@ export function encodeCursor(row: ReviewRow & { created_at_exact: string }): str
 /** Undefined when the cursor was not made by encodeCursor. */
 export function decodeCursor(cursor: string): QueueCursor | undefined {
   try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Partial<QueueCursor>;
+    const value = JSON.parse(
+      Buffer.from(cursor, "base64url").toString("utf8"),
+    ) as Partial<QueueCursor>;
     if (
       Number.isSafeInteger(value.priority) &&
       typeof value.created_at === "string" &&
-      /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)$/.test(value.created_at) &&
+      /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)$/.test(
+        value.created_at,
+      ) &&
       typeof value.review_id === "string" &&
       /^[0-9a-f-]{36}$/i.test(value.review_id)
     ) {
@@ -191,7 +207,10 @@ export async function listReviews(
   };
 }
 
-export async function getReview(deps: Pick<ReviewServiceDeps, "pool" | "now">, reviewId: string): Promise<ReviewView> {
+export async function getReview(
+  deps: Pick<ReviewServiceDeps, "pool" | "now">,
+  reviewId: string,
+): Promise<ReviewView> {
   const row = await findReview(deps.pool, reviewId);
   if (!row) throw notFound("review", reviewId);
   return toView(row, await votesOf(deps.pool, reviewId), deps.now());
@@ -216,7 +235,11 @@ export interface Caller {
 }
 
 /** Gives the caller a lease on the item (or renews theirs: the heartbeat). */
-export async function claim(deps: ReviewServiceDeps, reviewId: string, caller: Caller): Promise<ReviewView> {
+export async function claim(
+  deps: ReviewServiceDeps,
+  reviewId: string,
+  caller: Caller,
+): Promise<ReviewView> {
   const now = deps.now();
   return withTransaction(deps.pool, async (tx) => {
     const before = await lockReview(tx, reviewId);
@@ -238,7 +261,11 @@ export async function claim(deps: ReviewServiceDeps, reviewId: string, caller: C
   });
 }
 
-export async function release(deps: ReviewServiceDeps, reviewId: string, caller: Caller): Promise<ReviewView> {
+export async function release(
+  deps: ReviewServiceDeps,
+  reviewId: string,
+  caller: Caller,
+): Promise<ReviewView> {
   const now = deps.now();
   return withTransaction(deps.pool, async (tx) => {
     const before = await lockReview(tx, reviewId);
@@ -260,19 +287,29 @@ export async function release(deps: ReviewServiceDeps, reviewId: string, caller:
 }
 
 function alreadyDecided(review: ReviewRow): ServiceError {
-  return new ServiceError(409, "already_decided", `review ${review.review_id} was already decided`, {
-    status: review.status,
-    decision_type: review.decision_type,
-    decided_by: review.decided_by,
-    decided_at: review.decided_at?.toISOString() ?? null,
-  });
+  return new ServiceError(
+    409,
+    "already_decided",
+    `review ${review.review_id} was already decided`,
+    {
+      status: review.status,
+      decision_type: review.decision_type,
+      decided_by: review.decided_by,
+      decided_at: review.decided_at?.toISOString() ?? null,
+    },
+  );
 }
 
 function claimedByOther(held: { by: string; until: Date }): ServiceError {
-  return new ServiceError(409, "claimed_by_other", `${held.by} has claimed this item until ${held.until.toISOString()}`, {
-    claimed_by: held.by,
-    claim_expires_at: held.until.toISOString(),
-  });
+  return new ServiceError(
+    409,
+    "claimed_by_other",
+    `${held.by} has claimed this item until ${held.until.toISOString()}`,
+    {
+      claimed_by: held.by,
+      claim_expires_at: held.until.toISOString(),
+    },
+  );
 }
 
 export type DecisionOutcome = "decided" | "vote_recorded" | "escalated";
@@ -312,12 +349,18 @@ export async function decide(
     if (review.status !== "pending") throw alreadyDecided(review);
     const votes = await votesOf(tx, reviewId);
     if (options.version !== undefined && options.version !== versionOf(review, votes)) {
-      throw new ServiceError(409, "stale_version", "the review changed since you loaded it; here is the current card", {
-        review: toView(review, votes, now),
-      });
+      throw new ServiceError(
+        409,
+        "stale_version",
+        "the review changed since you loaded it; here is the current card",
+        {
+          review: toView(review, votes, now),
+        },
+      );
     }
     const held = liveClaim(review, now);
-    if (held && held.by !== caller.name && !caller.admin && !options.system) throw claimedByOther(held);
+    if (held && held.by !== caller.name && !caller.admin && !options.system)
+      throw claimedByOther(held);
     const card = cardOf(review);
     const problem = decisionProblem(decision, card);
     if (problem) throw new ServiceError(422, "decision_not_allowed", problem);
@@ -327,20 +370,33 @@ export async function decide(
         [decision.chunk_ids],
       );
       if (Number(rows[0]?.n) !== new Set(decision.chunk_ids).size) {
-        throw new ServiceError(422, "unknown_chunks", "some chunk_ids are not passages of the knowledge base");
+        throw new ServiceError(
+          422,
+          "unknown_chunks",
+          "some chunk_ids are not passages of the knowledge base",
+        );
       }
     }
 
     // Several sign-offs wanted (admins and the SLA sweeper always decide outright).
     if (review.approvals_required > 1 && !options.system && !caller.admin) {
       if (votes.some((v) => v.actor === caller.name)) {
-        throw new ServiceError(409, "already_voted", `${caller.name} has already voted on this item`);
+        throw new ServiceError(
+          409,
+          "already_voted",
+          `${caller.name} has already voted on this item`,
+        );
       }
       if (votes.some((v) => v.decision_type !== "approve")) {
-        throw new ServiceError(409, "escalated_to_admin", "reviewers disagreed on this item; an admin decides it now");
+        throw new ServiceError(
+          409,
+          "escalated_to_admin",
+          "reviewers disagreed on this item; an admin decides it now",
+        );
       }
       const approvals = votes.length;
-      const writesAnswer = decision.type === "respond" || (decision.type === "edit" && decision.answer !== undefined);
+      const writesAnswer =
+        decision.type === "respond" || (decision.type === "edit" && decision.answer !== undefined);
       const counts = review.stage === "answer" && decision.type === "approve";
       // Text a reviewer wrote needs a second pair of eyes; an objection after an approval is a dispute.
       const escalateWhy = writesAnswer
@@ -355,7 +411,11 @@ export async function decide(
           type: "voted",
           actor: caller.name,
           before: { approvals },
-          after: { decision, approvals: approvals + (counts ? 1 : 0), required: review.approvals_required },
+          after: {
+            decision,
+            approvals: approvals + (counts ? 1 : 0),
+            required: review.approvals_required,
+          },
         });
         let current = review;
         if (escalateWhy) current = (await escalate(tx, deps, review, now, escalateWhy)) ?? review;
@@ -414,7 +474,11 @@ export async function decide(
       max_attempts: deps.maxAttempts,
     });
     await setThreadStatus(tx, review.thread_id, "queued");
-    return { outcome: "decided", review: toView(decided, finalVotes, now), thread_id: review.thread_id };
+    return {
+      outcome: "decided",
+      review: toView(decided, finalVotes, now),
+      thread_id: review.thread_id,
+    };
   });
   if (result.outcome === "decided") deps.signals.runEnqueued();
   return result;
@@ -428,7 +492,12 @@ export async function escalate(
   now: Date,
   why: string,
 ): Promise<ReviewRow | undefined> {
-  const escalated = await escalateReview(tx, review.review_id, now, deps.reviewPolicy.escalation_priority_boost);
+  const escalated = await escalateReview(
+    tx,
+    review.review_id,
+    now,
+    deps.reviewPolicy.escalation_priority_boost,
+  );
   if (!escalated) return undefined;
   await appendReviewEvent(tx, {
     review_id: review.review_id,

@@ -32,7 +32,10 @@ export interface ThreadView {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
-  reviews: (Omit<ReviewSummary, "created_at" | "decided_at"> & { created_at: string; decided_at: string | null })[];
+  reviews: (Omit<ReviewSummary, "created_at" | "decided_at"> & {
+    created_at: string;
+    decided_at: string | null;
+  })[];
 }
 
 const SETTLED = new Set(["awaiting_review", "completed", "failed"]);
@@ -76,9 +79,17 @@ export async function startThread(
     deps.signals.runEnqueued();
     return { thread: await getThread(deps.pool, threadId), created };
   }
-  const earlier = (await findThreadByIdempotencyKey(deps.pool, input.caller.id, input.idempotencyKey!))!;
+  const earlier = (await findThreadByIdempotencyKey(
+    deps.pool,
+    input.caller.id,
+    input.idempotencyKey!,
+  ))!;
   if (earlier.question !== input.question) {
-    throw new ServiceError(422, "idempotency_key_reused", "this Idempotency-Key was used for a different question");
+    throw new ServiceError(
+      422,
+      "idempotency_key_reused",
+      "this Idempotency-Key was used for a different question",
+    );
   }
   return { thread: await getThread(deps.pool, earlier.thread_id), created };
 }

@@ -38,7 +38,12 @@ export function score(n: number): string {
   return n.toFixed(2);
 }
 
-const TIER_WORDS: Record<string, string> = { low: "Low risk", medium: "Medium risk", high: "High risk", blocked: "Blocked" };
+const TIER_WORDS: Record<string, string> = {
+  low: "Low risk",
+  medium: "Medium risk",
+  high: "High risk",
+  blocked: "Blocked",
+};
 
 export function riskBadge(tier: string): SafeHtml {
   const known = tier in TIER_WORDS ? tier : "unknown";
@@ -48,20 +53,29 @@ export function riskBadge(tier: string): SafeHtml {
 export const STAGE_WORDS: Record<string, string> = { retrieval: "Evidence", answer: "Answer" };
 
 export function stageBadge(stage: string): SafeHtml {
-  return html`<span class="badge stage" title="${stage === "retrieval" ? "check the passages before an answer is written" : "check the answer before it is sent"}">${STAGE_WORDS[stage] ?? stage}</span>`;
+  return html`<span
+    class="badge stage"
+    title="${stage === "retrieval" ? "check the passages before an answer is written" : "check the answer before it is sent"}"
+    >${STAGE_WORDS[stage] ?? stage}</span
+  >`;
 }
 
 /** A 0…1 score as a small bar against its threshold. */
 export function meter(label: string, value: number, threshold?: number): SafeHtml {
   const pct = Math.round(Math.min(1, Math.max(0, value)) * 100);
   const below = threshold !== undefined && value < threshold;
-  const mark = threshold !== undefined ? Math.round(Math.min(1, Math.max(0, threshold)) * 100) : null;
+  const mark =
+    threshold !== undefined ? Math.round(Math.min(1, Math.max(0, threshold)) * 100) : null;
   return html`<div class="meter ${below ? "below" : ""}">
     <span class="meter-label">${label}</span>
-    <span class="meter-bar" aria-hidden="true"><span class="meter-fill" style="width:${pct}%"></span>${
-      mark !== null ? html`<span class="meter-mark" style="left:${mark}%"></span>` : ""
-    }</span>
-    <span class="meter-value">${score(value)}${threshold !== undefined ? html` <span class="muted">/ needs ${score(threshold)}</span>` : ""}</span>
+    <span class="meter-bar" aria-hidden="true"
+      ><span class="meter-fill" style="width:${pct}%"></span>${
+        mark !== null ? html`<span class="meter-mark" style="left:${mark}%"></span>` : ""
+      }</span
+    >
+    <span class="meter-value"
+      >${score(value)}${threshold !== undefined ? html` <span class="muted">/ needs ${score(threshold)}</span>` : ""}</span
+    >
   </div>`;
 }
 

@@ -24,7 +24,8 @@ export function escapeHtml(value: string): string {
 }
 
 /** What may be interpolated: text (escaped), numbers, SafeHtml, lists of those; nothing renders as "". */
-export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
+export type HtmlValue =
+  SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
 
 function render(value: HtmlValue): string {
   if (value === null || value === undefined || value === false || value === true) return "";

@@ -157,21 +157,62 @@ export interface PageOptions {
 }
 
 const SHORTCUTS_HELP = html`<dialog id="shortcuts" aria-labelledby="shortcuts-title">
-  <h2 id="shortcuts-title" style="text-transform:none;letter-spacing:0;color:inherit;font-size:1.2rem">Keyboard shortcuts</h2>
+  <h2
+    id="shortcuts-title"
+    style="text-transform:none;letter-spacing:0;color:inherit;font-size:1.2rem"
+  >
+    Keyboard shortcuts
+  </h2>
   <table>
     <tbody>
-      <tr><td><kbd>j</kbd> / <kbd>k</kbd></td><td>Next / previous item in the queue</td></tr>
-      <tr><td><kbd>Enter</kbd> / <kbd>o</kbd></td><td>Open the selected item (queue)</td></tr>
-      <tr><td><kbd>a</kbd></td><td>Approve</td></tr>
-      <tr><td><kbd>e</kbd></td><td>Edit (the answer, or choose the evidence)</td></tr>
-      <tr><td><kbd>r</kbd></td><td>Respond: answer the question yourself</td></tr>
-      <tr><td><kbd>x</kbd></td><td>Reject, with reasons</td></tr>
-      <tr><td><kbd>v</kbd></td><td>Ask for a revision</td></tr>
-      <tr><td><kbd>c</kbd></td><td>Claim or release the item</td></tr>
-      <tr><td><kbd>q</kbd></td><td>Back to the queue</td></tr>
-      <tr><td><kbd>Ctrl</kbd> + <kbd>Enter</kbd></td><td>Submit the open form</td></tr>
-      <tr><td><kbd>Esc</kbd></td><td>Close the open form or this list</td></tr>
-      <tr><td><kbd>?</kbd></td><td>Show this list</td></tr>
+      <tr>
+        <td><kbd>j</kbd> / <kbd>k</kbd></td>
+        <td>Next / previous item in the queue</td>
+      </tr>
+      <tr>
+        <td><kbd>Enter</kbd> / <kbd>o</kbd></td>
+        <td>Open the selected item (queue)</td>
+      </tr>
+      <tr>
+        <td><kbd>a</kbd></td>
+        <td>Approve</td>
+      </tr>
+      <tr>
+        <td><kbd>e</kbd></td>
+        <td>Edit (the answer, or choose the evidence)</td>
+      </tr>
+      <tr>
+        <td><kbd>r</kbd></td>
+        <td>Respond: answer the question yourself</td>
+      </tr>
+      <tr>
+        <td><kbd>x</kbd></td>
+        <td>Reject, with reasons</td>
+      </tr>
+      <tr>
+        <td><kbd>v</kbd></td>
+        <td>Ask for a revision</td>
+      </tr>
+      <tr>
+        <td><kbd>c</kbd></td>
+        <td>Claim or release the item</td>
+      </tr>
+      <tr>
+        <td><kbd>q</kbd></td>
+        <td>Back to the queue</td>
+      </tr>
+      <tr>
+        <td><kbd>Ctrl</kbd> + <kbd>Enter</kbd></td>
+        <td>Submit the open form</td>
+      </tr>
+      <tr>
+        <td><kbd>Esc</kbd></td>
+        <td>Close the open form or this list</td>
+      </tr>
+      <tr>
+        <td><kbd>?</kbd></td>
+        <td>Show this list</td>
+      </tr>
     </tbody>
   </table>
   <p class="hint">Letter shortcuts do nothing while you are typing in a text box.</p>
@@ -181,35 +222,52 @@ const SHORTCUTS_HELP = html`<dialog id="shortcuts" aria-labelledby="shortcuts-ti
 function who(principal: Principal | undefined): SafeHtml {
   if (!principal) return html``;
   if (principal.open) {
-    return html`<span title="No API keys exist yet, so the service is open to anyone on this machine">Open mode (no keys configured)</span>`;
+    return html`<span
+      title="No API keys exist yet, so the service is open to anyone on this machine"
+      >Open mode (no keys configured)</span
+    >`;
   }
   return html`<span>Signed in as <strong>${principal.name}</strong> (${principal.role})</span>
-    <form method="post" action="/ui/logout"><button type="submit" class="link">Sign out</button></form>`;
+    <form method="post" action="/ui/logout">
+      <button type="submit" class="link">Sign out</button>
+    </form>`;
 }
 
 export function page(options: PageOptions): SafeHtml {
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<title>${options.title} · signoff</title>
-<style>${raw(CSS)}</style>
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
-<header class="top"><div class="inner">
-  <a class="brand" href="/ui">signoff <span>reviews</span></a>
-  <nav aria-label="Main">${options.principal ? html`<a href="/ui"${options.active === "queue" ? raw(' aria-current="page"') : ""}>Queue</a>` : ""}</nav>
-  <div class="who">${options.principal ? html`<span class="help-hint">Press <kbd>?</kbd> for shortcuts</span>` : ""}${who(options.principal)}</div>
-</div></header>
-<main id="main">
-${options.body}
-</main>
-${options.principal ? SHORTCUTS_HELP : ""}
-${options.script ? html`<script nonce="${options.nonce}">${raw(options.script)}</script>` : ""}
-</body>
-</html>`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <link rel="icon" href="data:," />
+        <title>${options.title} · signoff</title>
+        <style>
+          ${raw(CSS)}
+        </style>
+      </head>
+      <body>
+        <a class="skip" href="#main">Skip to content</a>
+        <header class="top">
+          <div class="inner">
+            <a class="brand" href="/ui">signoff <span>reviews</span></a>
+            <nav aria-label="Main">
+              ${options.principal ? html`<a href="/ui" ${options.active === "queue" ? raw(' aria-current="page"') : ""}>Queue</a>` : ""}
+            </nav>
+            <div class="who">
+              ${options.principal ? html`<span class="help-hint">Press <kbd>?</kbd> for shortcuts</span>` : ""}${who(options.principal)}
+            </div>
+          </div>
+        </header>
+        <main id="main">${options.body}</main>
+        ${options.principal ? SHORTCUTS_HELP : ""}
+        ${
+          options.script
+            ? html`<script nonce="${options.nonce}">
+                ${raw(options.script)};
+              </script>`
+            : ""
+        }
+      </body>
+    </html>`;
 }

@@ -28,7 +28,10 @@ export function readFilter(query: (name: string) => string | undefined): UiFilte
 }
 
 /** The filter (plus extra parameters) as a query string, "" when empty, else starting with "?". */
-export function filterQuery(filter: UiFilter, extra: Record<string, string | undefined> = {}): string {
+export function filterQuery(
+  filter: UiFilter,
+  extra: Record<string, string | undefined> = {},
+): string {
   const params = new URLSearchParams();
   const all: Record<string, string | undefined> = { ...filter, ...extra };
   const entries = Object.entries(all);
@@ -50,11 +53,16 @@ export function listFilter(filter: UiFilter, actor: string) {
   };
 }
 
-function select(name: string, label: string, value: string | undefined, options: [string, string][]): SafeHtml {
+function select(
+  name: string,
+  label: string,
+  value: string | undefined,
+  options: [string, string][],
+): SafeHtml {
   return html`<div class="field">
     <label for="f-${name}">${label}</label>
     <select id="f-${name}" name="${name}">
-      ${options.map(([v, text]) => html`<option value="${v}"${(value ?? "") === v ? html` selected` : ""}>${text}</option>`)}
+      ${options.map(([v, text]) => html`<option value="${v}" ${(value ?? "") === v ? html` selected` : ""}>${text}</option>`)}
     </select>
   </div>`;
 }
@@ -82,47 +90,88 @@ export function queueBody(input: QueuePageInput): SafeHtml {
     const href = `/ui/reviews/${item.review_id}${filterQuery(filter)}`;
     return html`<tr class="row" data-href="${href}">
       <td>
-        <a class="reason" href="${href}">${item.reason.charAt(0).toUpperCase() + item.reason.slice(1)}</a>
+        <a class="reason" href="${href}"
+          >${item.reason.charAt(0).toUpperCase() + item.reason.slice(1)}</a
+        >
         <span class="question">${item.question}</span>
       </td>
-      <td class="nowrap">${stageBadge(item.stage)}${item.queue === "escalation" ? html` <span class="badge escalated">Escalated</span>` : ""}</td>
+      <td class="nowrap">
+        ${stageBadge(item.stage)}${item.queue === "escalation" ? html` <span class="badge escalated">Escalated</span>` : ""}
+      </td>
       <td class="nowrap">${riskBadge(item.risk_tier)}</td>
       <td class="nowrap">${age(item.created_at, now)}</td>
       <td class="nowrap">${due(item.due_at, now)}</td>
       <td class="nowrap">${claimedBy(item, input.me)}</td>
     </tr>`;
   });
-  return html`
-  <h1>Waiting for review</h1>
-  ${input.flash}
-  <section class="panel">
-    <form class="filters" id="filters" method="get" action="/ui" aria-label="Filter the queue">
-      ${select("stage", "Stage", filter.stage, [["", "Any stage"], ["answer", "Answer"], ["retrieval", "Evidence"]])}
-      ${select("risk_tier", "Risk", filter.risk_tier, [["", "Any risk"], ["high", "High"], ["medium", "Medium"], ["low", "Low"]])}
-      ${select("queue", "Queue", filter.queue, [["", "Main and escalation"], ["main", "Main"], ["escalation", "Escalation"]])}
-      ${select("who", "Claimed", filter.who, [["", "Anyone"], ["mine", "Mine"], ["unclaimed", "Unclaimed"]])}
-      <button type="submit">Filter</button>
-      ${filtered ? html`<a href="/ui">Clear filters</a>` : ""}
-    </form>
-  </section>
-  <section class="panel" aria-labelledby="queue-title">
-    <h2 id="queue-title" class="sr-only">Items</h2>
-    ${
-      items.length === 0
-        ? html`<p class="empty">${filtered || input.paged ? "No items match." : "Nothing is waiting for review. Well done."}</p>`
-        : html`<table class="queue">
-          <caption class="sr-only">Items waiting for review, most urgent first</caption>
-          <thead><tr>
-            <th scope="col">Why it is here · question</th><th scope="col">Stage</th><th scope="col">Risk</th>
-            <th scope="col">Waiting</th><th scope="col">Due</th><th scope="col">Claimed by</th>
-          </tr></thead>
-          <tbody>${rows}</tbody>
-        </table>`
-    }
-    <div class="pager">
-      <span>${input.paged ? html`<a href="/ui${filterQuery(filter)}">← First page</a>` : ""}</span>
-      <span>${input.nextCursor ? html`<a href="/ui${filterQuery(filter, { cursor: input.nextCursor })}" rel="next">Next page →</a>` : ""}</span>
-    </div>
-    <p class="hint">Most urgent first: highest risk and lowest scores, then the oldest. <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> opens.</p>
-  </section>`;
+  return html` <h1>Waiting for review</h1>
+    ${input.flash}
+    <section class="panel">
+      <form class="filters" id="filters" method="get" action="/ui" aria-label="Filter the queue">
+        ${select("stage", "Stage", filter.stage, [
+          ["", "Any stage"],
+          ["answer", "Answer"],
+          ["retrieval", "Evidence"],
+        ])}
+        ${select("risk_tier", "Risk", filter.risk_tier, [
+          ["", "Any risk"],
+          ["high", "High"],
+          ["medium", "Medium"],
+          ["low", "Low"],
+        ])}
+        ${select("queue", "Queue", filter.queue, [
+          ["", "Main and escalation"],
+          ["main", "Main"],
+          ["escalation", "Escalation"],
+        ])}
+        ${select("who", "Claimed", filter.who, [
+          ["", "Anyone"],
+          ["mine", "Mine"],
+          ["unclaimed", "Unclaimed"],
+        ])}
+        <button type="submit">Filter</button>
+        ${filtered ? html`<a href="/ui">Clear filters</a>` : ""}
+      </form>
+    </section>
+    <section class="panel" aria-labelledby="queue-title">
+      <h2 id="queue-title" class="sr-only">Items</h2>
+      ${
+        items.length === 0
+          ? html`<p class="empty">
+              ${filtered || input.paged ? "No items match." : "Nothing is waiting for review. Well done."}
+            </p>`
+          : html`<table class="queue">
+              <caption class="sr-only">
+                Items waiting for review, most urgent first
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Why it is here · question</th>
+                  <th scope="col">Stage</th>
+                  <th scope="col">Risk</th>
+                  <th scope="col">Waiting</th>
+                  <th scope="col">Due</th>
+                  <th scope="col">Claimed by</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${rows}
+              </tbody>
+            </table>`
+      }
+      <div class="pager">
+        <span
+          >${input.paged ? html`<a href="/ui${filterQuery(filter)}">← First page</a>` : ""}</span
+        >
+        <span
+          >${input.nextCursor ? html`<a href="/ui${filterQuery(filter, { cursor: input.nextCursor })}" rel="next">Next page →</a>` : ""}</span
+        >
+      </div>
+      <p class="hint">
+        Most urgent first: highest risk and lowest scores, then the oldest. <kbd>j</kbd>/<kbd
+          >k</kbd
+        >
+        move, <kbd>Enter</kbd> opens.
+      </p>
+    </section>`;
 }

@@ -50,11 +50,21 @@ function draftWithCitations(card: ReviewCard): SafeHtml {
     const citation = draft.citations.find((c) => c.marker === Number(match[1]));
     if (citation && shown.has(citation.chunk_id)) {
       parts.push(
-        html`<a class="cite" href="#${passageId(citation.chunk_id)}" data-passage="${passageId(citation.chunk_id)}" title="Source: ${citation.title}">[${match[1]}]</a>`,
+        html`<a
+          class="cite"
+          href="#${passageId(citation.chunk_id)}"
+          data-passage="${passageId(citation.chunk_id)}"
+          title="Source: ${citation.title}"
+          >[${match[1]}]</a
+        >`,
       );
     } else {
       parts.push(
-        html`<span class="cite missing" title="${citation ? `cites "${citation.title}", which is not among the passages shown` : "cites no known passage"}">[${match[1]}]</span>`,
+        html`<span
+          class="cite missing"
+          title="${citation ? `cites "${citation.title}", which is not among the passages shown` : "cites no known passage"}"
+          >[${match[1]}]</span
+        >`,
       );
     }
     last = at + match[0].length;
@@ -67,10 +77,19 @@ function whyPanel(view: ReviewView, now: Date): SafeHtml {
   const card = view.card;
   const others = card.reasons.filter((r) => r !== card.reason);
   const votes = view.approvals.votes;
-  return html`<section class="panel why stage-${card.stage} risk-tier-${card.risk_tier}" aria-labelledby="why-title">
+  return html`<section
+    class="panel why stage-${card.stage} risk-tier-${card.risk_tier}"
+    aria-labelledby="why-title"
+  >
     <div class="headline" id="why-title">Why it is here</div>
     <p class="reason-main">${capitalize(card.reason)}</p>
-    ${others.length ? html`<ul aria-label="Other reasons">${others.map((r) => html`<li>${capitalize(r)}</li>`)}</ul>` : ""}
+    ${
+      others.length
+        ? html`<ul aria-label="Other reasons">
+            ${others.map((r) => html`<li>${capitalize(r)}</li>`)}
+          </ul>`
+        : ""
+    }
     <div class="tags">
       ${stageBadge(card.stage)} ${riskBadge(card.risk_tier)}
       ${view.queue === "escalation" ? html`<span class="badge escalated" title="${view.escalated_at ? `escalated ${utc(view.escalated_at)}` : ""}">Escalated</span>` : ""}
@@ -87,14 +106,22 @@ function claimBar(view: ReviewView, me: string): SafeHtml {
   const by = view.claimed_by;
   const cls = by ? (by === me ? "mine" : "other") : "";
   return html`<div class="claimbar ${cls}" id="claimbar" aria-label="Who is working on this item">
-    <span class="status"><span class="dot" aria-hidden="true"></span><span id="claim-status" role="status">${
-      by
-        ? by === me
-          ? html`You are working on this item.`
-          : html`${by} is working on this item${view.claim_expires_at ? html` until ${timeTag(view.claim_expires_at, utc(view.claim_expires_at), "abs")}` : ""}.`
-        : html`Nobody is working on this item.`
-    }</span></span>
-    <button type="button" id="claim-btn" title="Shortcut: c">${by === me ? "Release" : by ? "Take over" : "Claim"} <kbd>c</kbd></button>
+    <span class="status"
+      ><span class="dot" aria-hidden="true"></span
+      ><span id="claim-status" role="status"
+        >${
+          by
+            ? by === me
+              ? html`You are working on this item.`
+              : html`${by} is working on this
+                item${view.claim_expires_at ? html` until ${timeTag(view.claim_expires_at, utc(view.claim_expires_at), "abs")}` : ""}.`
+            : html`Nobody is working on this item.`
+        }</span
+      ></span
+    >
+    <button type="button" id="claim-btn" title="Shortcut: c">
+      ${by === me ? "Release" : by ? "Take over" : "Claim"} <kbd>c</kbd>
+    </button>
   </div>`;
 }
 
@@ -103,7 +130,9 @@ function draftPanel(card: ReviewCard): SafeHtml {
   return html`<section class="panel" aria-labelledby="draft-title">
     <h2 id="draft-title">Draft answer</h2>
     <p class="draft" id="draft-text">${draftWithCitations(card)}</p>
-    <p class="hint">Written by ${card.draft.provider}. Numbers in brackets cite a passage; select one to see it.</p>
+    <p class="hint">
+      Written by ${card.draft.provider}. Numbers in brackets cite a passage; select one to see it.
+    </p>
   </section>`;
 }
 
@@ -114,17 +143,23 @@ function judgePanel(card: ReviewCard): SafeHtml {
     <h2 id="judge-title">Automatic check of the draft</h2>
     <div class="meters">
       ${meter("Overall score", judge.score, judge.threshold)}
-      ${meter("Groundedness", judge.groundedness)}
-      ${meter("Coverage", judge.coverage)}
+      ${meter("Groundedness", judge.groundedness)} ${meter("Coverage", judge.coverage)}
     </div>
-    ${judge.flags.length ? html`<ul class="flags" aria-label="Problems found">${judge.flags.map((f) => html`<li>${FLAG_WORDS[f] ?? f}</li>`)}</ul>` : html`<p class="muted">No problems flagged.</p>`}
+    ${
+      judge.flags.length
+        ? html`<ul class="flags" aria-label="Problems found">
+            ${judge.flags.map((f) => html`<li>${FLAG_WORDS[f] ?? f}</li>`)}
+          </ul>`
+        : html`<p class="muted">No problems flagged.</p>`
+    }
     <p class="rationale"><span class="sr-only">Rationale: </span>${judge.rationale}</p>
   </section>`;
 }
 
 function passagesPanel(card: ReviewCard, choosable: boolean): SafeHtml {
   const markers = new Map<string, number[]>();
-  for (const c of card.draft?.citations ?? []) markers.set(c.chunk_id, [...(markers.get(c.chunk_id) ?? []), c.marker]);
+  for (const c of card.draft?.citations ?? [])
+    markers.set(c.chunk_id, [...(markers.get(c.chunk_id) ?? []), c.marker]);
   const title = card.stage === "answer" ? "Passages the draft may use" : "What the search found";
   return html`<section class="panel retrieval" aria-labelledby="passages-title">
     <h2 id="passages-title">${title}</h2>
@@ -133,14 +168,21 @@ function passagesPanel(card: ReviewCard, choosable: boolean): SafeHtml {
     <div class="passages">
       ${card.retrieval.passages.map((p, i) => {
         const cited = markers.get(p.chunk_id);
-        return html`<article class="passage" id="${passageId(p.chunk_id)}" tabindex="-1" aria-labelledby="${passageId(p.chunk_id)}-title">
+        return html`<article
+          class="passage"
+          id="${passageId(p.chunk_id)}"
+          tabindex="-1"
+          aria-labelledby="${passageId(p.chunk_id)}-title"
+        >
           <header>
             <span class="title" id="${passageId(p.chunk_id)}-title">${i + 1}. ${p.title}</span>
-            <span class="pscore" title="How well this passage matches the question (0 to 1)">match ${score(p.score)}</span>
+            <span class="pscore" title="How well this passage matches the question (0 to 1)"
+              >match ${score(p.score)}</span
+            >
           </header>
           ${cited ? html`<div class="cited-as">Cited in the draft as ${cited.map((m) => `[${m}]`).join(" ")}</div>` : ""}
           <div class="text">${p.text.split(/\n\s*\n/).map((para) => html`<p>${para}</p>`)}</div>
-          ${choosable ? html`<label class="choose"><input type="checkbox" class="choose-passage" value="${p.chunk_id}"> Use this passage as evidence</label>` : ""}
+          ${choosable ? html`<label class="choose"><input type="checkbox" class="choose-passage" value="${p.chunk_id}" /> Use this passage as evidence</label>` : ""}
         </article>`;
       })}
     </div>
@@ -148,7 +190,10 @@ function passagesPanel(card: ReviewCard, choosable: boolean): SafeHtml {
 }
 
 function note(id: string, label = "Note for the record (optional)"): SafeHtml {
-  return html`<div class="field"><label for="${id}">${label}</label><input type="text" id="${id}" maxlength="5000" autocomplete="off"></div>`;
+  return html`<div class="field">
+    <label for="${id}">${label}</label
+    ><input type="text" id="${id}" maxlength="5000" autocomplete="off" />
+  </div>`;
 }
 
 function formButtons(label: string, kind: "primary" | "danger" = "primary"): SafeHtml {
@@ -163,20 +208,38 @@ function actionsPanel(view: ReviewView): SafeHtml {
   if (view.status !== "pending") {
     const d = view.decision;
     const details: [string, string][] = [];
-    if (d && "answer" in d && d.answer) details.push([d.type === "edit" ? "Corrected answer" : "Answer", d.answer]);
-    if (d?.type === "edit" && d.chunk_ids) details.push(["Evidence chosen", `${d.chunk_ids.length} passage(s)`]);
+    if (d && "answer" in d && d.answer)
+      details.push([d.type === "edit" ? "Corrected answer" : "Answer", d.answer]);
+    if (d?.type === "edit" && d.chunk_ids)
+      details.push(["Evidence chosen", `${d.chunk_ids.length} passage(s)`]);
     if (d?.type === "revise") details.push(["Instructions", d.instructions]);
     if (d?.reasons.length) {
-      details.push(["Reasons", d.reasons.map((r) => REJECT_REASONS.find((x) => x.value === r)?.label ?? r).join(", ")]);
+      details.push([
+        "Reasons",
+        d.reasons.map((r) => REJECT_REASONS.find((x) => x.value === r)?.label ?? r).join(", "),
+      ]);
     }
     if (d?.comment) details.push(["Comment", d.comment]);
     return html`<section class="panel" aria-labelledby="actions-title">
       <h2 id="actions-title">Decision</h2>
       <div id="messages" aria-live="polite"></div>
-      <p class="decided-note">This item was ${DECISION_WORDS[view.decision_type ?? ""] ?? "decided"}${view.decided_by ? ` by ${view.decided_by}` : ""}${
-        view.decided_at ? html` on ${timeTag(view.decided_at, utc(view.decided_at), "abs")}` : ""
-      }.</p>
-      ${details.length ? html`<dl class="decision-details">${details.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>` : ""}
+      <p class="decided-note">
+        This item was
+        ${DECISION_WORDS[view.decision_type ?? ""] ?? "decided"}${view.decided_by ? ` by ${view.decided_by}` : ""}${
+          view.decided_at ? html` on ${timeTag(view.decided_at, utc(view.decided_at), "abs")}` : ""
+        }.
+      </p>
+      ${
+        details.length
+          ? html`<dl class="decision-details">
+              ${details.map(
+                ([k, v]) =>
+                  html`<dt>${k}</dt>
+                    <dd>${v}</dd>`,
+              )}
+            </dl>`
+          : ""
+      }
     </section>`;
   }
   const allowed = new Set(card.allowed_decisions);
@@ -184,11 +247,23 @@ function actionsPanel(view: ReviewView): SafeHtml {
   const noPassages = card.retrieval.passages.length === 0;
   const button = (name: string, label: string, key: string, disabled = false, why = "") =>
     allowed.has(name as ReviewCard["allowed_decisions"][number])
-      ? html`<button type="button" id="act-${name}" data-open="${name}" aria-expanded="false" aria-controls="form-${name}" ${disabled ? html`disabled title="${why}"` : html`title="Shortcut: ${key}"`}>${label} <kbd>${key}</kbd></button>`
+      ? html`<button
+          type="button"
+          id="act-${name}"
+          data-open="${name}"
+          aria-expanded="false"
+          aria-controls="form-${name}"
+          ${disabled ? html`disabled title="${why}"` : html`title="Shortcut: ${key}"`}
+        >
+          ${label} <kbd>${key}</kbd>
+        </button>`
       : "";
   const approvalsNote =
     view.approvals.required > 1
-      ? html`<p class="hint">This item needs ${view.approvals.required} approvals; ${view.approvals.votes.filter((v) => v.decision_type === "approve").length} so far.</p>`
+      ? html`<p class="hint">
+          This item needs ${view.approvals.required} approvals;
+          ${view.approvals.votes.filter((v) => v.decision_type === "approve").length} so far.
+        </p>`
       : "";
   return html`<section class="panel" aria-labelledby="actions-title">
     <h2 id="actions-title">Your decision</h2>
@@ -196,17 +271,17 @@ function actionsPanel(view: ReviewView): SafeHtml {
     <div class="actions-bar">
       ${button("approve", "Approve", "a")}
       ${button("edit", answerStage ? "Edit" : "Choose evidence", "e", !answerStage && noPassages, "there are no passages to choose from")}
-      ${button("respond", "Answer directly", "r")}
-      ${button("reject", "Reject", "x")}
+      ${button("respond", "Answer directly", "r")} ${button("reject", "Reject", "x")}
       ${button("revise", "Revise", "v")}
     </div>
     ${allowed.has("revise") ? "" : html`<p class="hint">No revisions left: ${card.revision.count} of ${card.revision.limit} used.</p>`}
 
     <form id="form-approve" class="action-form" hidden aria-label="Approve">
       <h3>Approve</h3>
-      <p>${answerStage ? "Send the draft to the user as it is." : "These passages are good evidence: write the answer from them."}</p>
-      ${approvalsNote}
-      ${note("approve-comment")}
+      <p>
+        ${answerStage ? "Send the draft to the user as it is." : "These passages are good evidence: write the answer from them."}
+      </p>
+      ${approvalsNote} ${note("approve-comment")}
       ${formButtons(answerStage ? "Approve and send" : "Approve the evidence")}
     </form>
 
@@ -216,12 +291,17 @@ function actionsPanel(view: ReviewView): SafeHtml {
           ? html`<form id="form-edit" class="action-form" hidden aria-label="Edit the answer">
               <h3>Edit the answer</h3>
               <div class="field">
-                <label for="edit-answer">Corrected answer <span class="hint">Keep the [1], [2] markers to cite passages.</span></label>
+                <label for="edit-answer"
+                  >Corrected answer
+                  <span class="hint">Keep the [1], [2] markers to cite passages.</span></label
+                >
                 <textarea id="edit-answer" rows="8" maxlength="20000">
 ${card.draft?.text ?? ""}</textarea>
               </div>
               <div class="field">
-                <span id="edit-diff-title" class="hint" style="font-weight:600;color:var(--ink)">Your changes</span>
+                <span id="edit-diff-title" class="hint" style="font-weight:600;color:var(--ink)"
+                  >Your changes</span
+                >
                 <p class="diff-summary" id="edit-diff-summary" aria-live="polite"></p>
                 <div class="diff" id="edit-diff" aria-labelledby="edit-diff-title"></div>
               </div>
@@ -230,10 +310,12 @@ ${card.draft?.text ?? ""}</textarea>
             </form>`
           : html`<form id="form-edit" class="action-form" hidden aria-label="Choose the evidence">
               <h3>Choose the evidence</h3>
-              <p>Tick <strong>Use this passage as evidence</strong> on the passages the answer should be written from.</p>
+              <p>
+                Tick <strong>Use this passage as evidence</strong> on the passages the answer should
+                be written from.
+              </p>
               <p class="hint" id="chosen-count" aria-live="polite"></p>
-              ${note("edit-comment")}
-              ${formButtons("Answer from these passages")}
+              ${note("edit-comment")} ${formButtons("Answer from these passages")}
             </form>`
         : ""
     }
@@ -241,11 +323,12 @@ ${card.draft?.text ?? ""}</textarea>
     <form id="form-respond" class="action-form" hidden aria-label="Answer directly">
       <h3>Answer the question yourself</h3>
       <div class="field">
-        <label for="respond-answer">Your answer <span class="hint">The user gets exactly this text.</span></label>
+        <label for="respond-answer"
+          >Your answer <span class="hint">The user gets exactly this text.</span></label
+        >
         <textarea id="respond-answer" rows="7" maxlength="20000"></textarea>
       </div>
-      ${note("respond-comment")}
-      ${formButtons("Send my answer")}
+      ${note("respond-comment")} ${formButtons("Send my answer")}
     </form>
 
     <form id="form-reject" class="action-form" hidden aria-label="Reject">
@@ -253,7 +336,7 @@ ${card.draft?.text ?? ""}</textarea>
       <p class="hint">The user gets the safe fallback reply instead of an answer.</p>
       <fieldset class="reasons-list">
         <legend class="hint">Why? Choose at least one reason, or say why in the comment.</legend>
-        ${REJECT_REASONS.map((r) => html`<label><input type="checkbox" name="reject-reason" value="${r.value}"> ${r.label}</label>`)}
+        ${REJECT_REASONS.map((r) => html`<label><input type="checkbox" name="reject-reason" value="${r.value}" /> ${r.label}</label>`)}
       </fieldset>
       <div class="field">
         <label for="reject-comment">Comment</label>
@@ -266,13 +349,16 @@ ${card.draft?.text ?? ""}</textarea>
       allowed.has("revise")
         ? html`<form id="form-revise" class="action-form" hidden aria-label="Ask for a revision">
             <h3>${answerStage ? "Ask for a new draft" : "Search again"}</h3>
-            <p class="hint">This will be revision ${card.revision.count + 1} of ${card.revision.limit}.</p>
+            <p class="hint">
+              This will be revision ${card.revision.count + 1} of ${card.revision.limit}.
+            </p>
             <div class="field">
-              <label for="revise-instructions">${answerStage ? "What should the new draft do differently?" : "What should the search look for?"}</label>
+              <label for="revise-instructions"
+                >${answerStage ? "What should the new draft do differently?" : "What should the search look for?"}</label
+              >
               <textarea id="revise-instructions" rows="4" maxlength="5000"></textarea>
             </div>
-            ${note("revise-comment")}
-            ${formButtons("Ask for a revision")}
+            ${note("revise-comment")} ${formButtons("Ask for a revision")}
           </form>`
         : ""
     }
@@ -297,32 +383,32 @@ export function reviewBody(input: ReviewPageInput): SafeHtml {
     queueUrl: input.queueUrl,
     loginUrl: input.loginUrl,
   };
-  return html`
-  <nav class="crumbs" aria-label="Queue navigation">
-    <a id="nav-queue" href="${input.queueUrl}">← Back to the queue <kbd>q</kbd></a>
-    <span class="nav">
-      ${input.prevUrl ? html`<a class="button" id="nav-prev" href="${input.prevUrl}">Previous <kbd>k</kbd></a>` : html`<span class="button" aria-disabled="true" style="opacity:.45">Previous <kbd>k</kbd></span>`}
-      ${input.nextUrl ? html`<a class="button" id="nav-next" href="${input.nextUrl}">Next <kbd>j</kbd></a>` : html`<span class="button" aria-disabled="true" style="opacity:.45">Next <kbd>j</kbd></span>`}
-    </span>
-  </nav>
-  ${input.flash}
-  <h1>${pending ? (card.stage === "answer" ? "Check this answer before it is sent" : "Check the evidence before an answer is written") : card.stage === "answer" ? "Answer review (decided)" : "Evidence review (decided)"}</h1>
-  ${whyPanel(view, input.now)}
-  <section class="panel" aria-labelledby="question-title">
-    <h2 id="question-title">Question</h2>
-    <p class="question-text" id="question">${card.question}</p>
-    ${pending ? html`<p class="hint" style="margin:.4rem 0 0">Due ${due(view.due_at, input.now)}${view.fallback_at ? html` · if nobody decides, the fallback reply is sent ${timeTag(view.fallback_at, utc(view.fallback_at), "abs")}` : ""}</p>` : ""}
-    ${claimBar(view, principal.name)}
-  </section>
-  <div class="grid">
-    <div>
-      ${draftPanel(card)}
-      ${actionsPanel(view)}
+  return html` <nav class="crumbs" aria-label="Queue navigation">
+      <a id="nav-queue" href="${input.queueUrl}">← Back to the queue <kbd>q</kbd></a>
+      <span class="nav">
+        ${input.prevUrl ? html`<a class="button" id="nav-prev" href="${input.prevUrl}">Previous <kbd>k</kbd></a>` : html`<span class="button" aria-disabled="true" style="opacity:.45">Previous <kbd>k</kbd></span>`}
+        ${input.nextUrl ? html`<a class="button" id="nav-next" href="${input.nextUrl}">Next <kbd>j</kbd></a>` : html`<span class="button" aria-disabled="true" style="opacity:.45">Next <kbd>j</kbd></span>`}
+      </span>
+    </nav>
+    ${input.flash}
+    <h1>
+      ${pending ? (card.stage === "answer" ? "Check this answer before it is sent" : "Check the evidence before an answer is written") : card.stage === "answer" ? "Answer review (decided)" : "Evidence review (decided)"}
+    </h1>
+    ${whyPanel(view, input.now)}
+    <section class="panel" aria-labelledby="question-title">
+      <h2 id="question-title">Question</h2>
+      <p class="question-text" id="question">${card.question}</p>
+      ${pending ? html`<p class="hint" style="margin:.4rem 0 0">Due ${due(view.due_at, input.now)}${view.fallback_at ? html` · if nobody decides, the fallback reply is sent ${timeTag(view.fallback_at, utc(view.fallback_at), "abs")}` : ""}</p>` : ""}
+      ${claimBar(view, principal.name)}
+    </section>
+    <div class="grid">
+      <div>${draftPanel(card)} ${actionsPanel(view)}</div>
+      <div>
+        ${judgePanel(card)}
+        ${passagesPanel(card, pending && card.stage === "retrieval" && card.allowed_decisions.includes("edit"))}
+      </div>
     </div>
-    <div>
-      ${judgePanel(card)}
-      ${passagesPanel(card, pending && card.stage === "retrieval" && card.allowed_decisions.includes("edit"))}
-    </div>
-  </div>
-  <script type="application/json" id="review-data">${jsonForScript(data)}</script>`;
+    <script type="application/json" id="review-data">
+      ${jsonForScript(data)}
+    </script>`;
 }

@@ -26,7 +26,13 @@ const uuid = z.uuid();
 // ---------- responses ----------
 
 /** Sends a page with a per-response script nonce: only the page's own inline scripts run. */
-function send(c: Context<ApiEnv>, status: ContentfulStatusCode, title: string, body: SafeHtml, script?: string) {
+function send(
+  c: Context<ApiEnv>,
+  status: ContentfulStatusCode,
+  title: string,
+  body: SafeHtml,
+  script?: string,
+) {
   const nonce = randomBytes(16).toString("base64");
   c.header(
     "Content-Security-Policy",
@@ -49,13 +55,21 @@ function send(c: Context<ApiEnv>, status: ContentfulStatusCode, title: string, b
   return c.html(page({ title, nonce, principal, body, script }).value, status);
 }
 
-function errorPage(c: Context<ApiEnv>, status: ContentfulStatusCode, title: string, message: SafeHtml) {
+function errorPage(
+  c: Context<ApiEnv>,
+  status: ContentfulStatusCode,
+  title: string,
+  message: SafeHtml,
+) {
   return send(
     c,
     status,
     title,
-    html`<section class="panel login" style="max-width:40rem"><h1>${title}</h1><p>${message}</p>
-      <p><a href="/ui">Go to the queue</a></p></section>`,
+    html`<section class="panel login" style="max-width:40rem">
+      <h1>${title}</h1>
+      <p>${message}</p>
+      <p><a href="/ui">Go to the queue</a></p>
+    </section>`,
   );
 }
 
@@ -71,7 +85,9 @@ function presentedKey(c: Context): { key: string; fromCookie: boolean } | undefi
 
 /** Only paths of this page are followed after sign-in (never another site). */
 function safeNext(value: string | undefined): string {
-  return value && /^\/ui(?:[/?#]|$)/.test(value) && !value.startsWith("//") && !value.includes("\\") ? value : "/ui";
+  return value && /^\/ui(?:[/?#]|$)/.test(value) && !value.startsWith("//") && !value.includes("\\")
+    ? value
+    : "/ui";
 }
 
 function isHttps(c: Context): boolean {
@@ -107,17 +123,35 @@ function loginForm(options: { next: string; error?: SafeHtml; state?: SignInStat
     ${options.error ? html`<div class="flash error" role="alert">${options.error}</div>` : ""}
     ${
       options.state === "open"
-        ? html`<div class="flash warn">No API keys exist yet, so this local server is open without signing in. <a href="/ui">Go to the queue</a>.</div>`
+        ? html`<div class="flash warn">
+            No API keys exist yet, so this local server is open without signing in.
+            <a href="/ui">Go to the queue</a>.
+          </div>`
         : options.state === "no_keys"
-          ? html`<div class="flash warn">No API keys exist yet. An admin creates one on the server with <code>npm run keys -- create --role reviewer --name your-name</code>.</div>`
+          ? html`<div class="flash warn">
+              No API keys exist yet. An admin creates one on the server with
+              <code>npm run keys -- create --role reviewer --name your-name</code>.
+            </div>`
           : ""
     }
     <form method="post" action="/ui/login">
-      <input type="hidden" name="next" value="${options.next}">
+      <input type="hidden" name="next" value="${options.next}" />
       <div class="field">
         <label for="key">Your reviewer key</label>
-        <input type="password" id="key" name="key" autocomplete="current-password" required autofocus spellcheck="false" maxlength="500">
-        <span class="hint">Paste the key an admin gave you (it starts with <code>so_reviewer_</code> or <code>so_admin_</code>). It is kept in a cookie on this browser for 12 hours.</span>
+        <input
+          type="password"
+          id="key"
+          name="key"
+          autocomplete="current-password"
+          required
+          autofocus
+          spellcheck="false"
+          maxlength="500"
+        />
+        <span class="hint"
+          >Paste the key an admin gave you (it starts with <code>so_reviewer_</code> or
+          <code>so_admin_</code>). It is kept in a cookie on this browser for 12 hours.</span
+        >
       </div>
       <button type="submit" class="primary">Sign in</button>
     </form>
@@ -146,7 +180,10 @@ function uiAuth(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> {
       if (presented?.fromCookie) deleteCookie(c, KEY_COOKIE, { path: "/" });
       const target = new URL(c.req.url);
       const expired = presented ? "&expired=1" : "";
-      return c.redirect(`/ui/login?next=${encodeURIComponent(target.pathname + target.search)}${expired}`, 302);
+      return c.redirect(
+        `/ui/login?next=${encodeURIComponent(target.pathname + target.search)}${expired}`,
+        302,
+      );
     }
     c.set("principal", principal);
     c.set("actor", principal.name);
@@ -155,7 +192,10 @@ function uiAuth(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> {
         c,
         403,
         "This key cannot review",
-        html`You are signed in as <strong>${principal.name}</strong> with a <strong>${principal.role}</strong> key. The review page needs a <strong>reviewer</strong> or <strong>admin</strong> key: ask an admin for one, then <a href="/ui/login">sign in with it</a>.`,
+        html`You are signed in as <strong>${principal.name}</strong> with a
+          <strong>${principal.role}</strong> key. The review page needs a
+          <strong>reviewer</strong> or <strong>admin</strong> key: ask an admin for one, then
+          <a href="/ui/login">sign in with it</a>.`,
       );
     }
     await next();
@@ -182,16 +222,27 @@ async function confirmation(c: Context<ApiEnv>, reviewId: string | undefined): P
   if (view.status === "decided") {
     const words = DECISION_WORDS[view.decision_type ?? ""] ?? "decided";
     const who = view.decided_by === me ? "You" : (view.decided_by ?? "Someone");
-    return html`<div class="flash ok" role="status" id="confirmation"><strong>Done.</strong> ${who} ${words}: “${question}”. ${
-      view.decision_type === "revise" ? "A new version will come back to the queue." : "The thread is resuming."
-    }</div>`;
+    return html`<div class="flash ok" role="status" id="confirmation">
+      <strong>Done.</strong> ${who} ${words}: “${question}”.
+      ${
+        view.decision_type === "revise"
+          ? "A new version will come back to the queue."
+          : "The thread is resuming."
+      }
+    </div>`;
   }
   if (view.queue === "escalation" && view.approvals.votes.some((v) => v.actor === me)) {
-    return html`<div class="flash warn" role="status" id="confirmation">Your decision on “${question}” disagreed with an earlier approval, so the item went to the escalation queue for an admin.</div>`;
+    return html`<div class="flash warn" role="status" id="confirmation">
+      Your decision on “${question}” disagreed with an earlier approval, so the item went to the
+      escalation queue for an admin.
+    </div>`;
   }
   if (view.approvals.votes.some((v) => v.actor === me)) {
     const approvals = view.approvals.votes.filter((v) => v.decision_type === "approve").length;
-    return html`<div class="flash ok" role="status" id="confirmation">Your approval of “${question}” was recorded (${approvals} of ${view.approvals.required}). It is sent once another reviewer approves it too.</div>`;
+    return html`<div class="flash ok" role="status" id="confirmation">
+      Your approval of “${question}” was recorded (${approvals} of ${view.approvals.required}). It
+      is sent once another reviewer approves it too.
+    </div>`;
   }
   return html``;
 }
@@ -210,7 +261,12 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
 
   app.onError((error, c) => {
     if (error instanceof ServiceError && error.status === 404) {
-      return errorPage(c, 404, "Not found", html`This item does not exist. It may have been removed, or the link is wrong.`);
+      return errorPage(
+        c,
+        404,
+        "Not found",
+        html`This item does not exist. It may have been removed, or the link is wrong.`,
+      );
     }
     if (error instanceof HTTPException && error.status >= 400 && error.status < 500) {
       return errorPage(c, error.status, "That did not work", html`${error.message}`);
@@ -222,18 +278,36 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
   // Sign-in and sign-out come before the authentication below.
   app.get("/login", async (c) => {
     const state = await signInState(c, allowOpenMode);
-    const expired = c.req.query("expired") ? html`Your key is no longer valid (it was revoked, or the sign-in expired). Sign in again.` : undefined;
-    return send(c, 200, "Sign in", loginForm({ next: safeNext(c.req.query("next")), state, error: expired }));
+    const expired = c.req.query("expired")
+      ? html`Your key is no longer valid (it was revoked, or the sign-in expired). Sign in again.`
+      : undefined;
+    return send(
+      c,
+      200,
+      "Sign in",
+      loginForm({ next: safeNext(c.req.query("next")), state, error: expired }),
+    );
   });
 
   app.post("/login", async (c) => {
-    if (!sameOrigin(c)) return errorPage(c, 403, "Refused", html`Sign in from the signoff page itself.`);
+    if (!sameOrigin(c))
+      return errorPage(c, 403, "Refused", html`Sign in from the signoff page itself.`);
     const form = await c.req.parseBody();
     const key = typeof form.key === "string" ? form.key.trim() : "";
     const next = safeNext(typeof form.next === "string" ? form.next : undefined);
-    const row = key && key.length <= 500 ? await findActiveKey(c.var.services.threads.pool, key) : undefined;
+    const row =
+      key && key.length <= 500 ? await findActiveKey(c.var.services.threads.pool, key) : undefined;
     if (!row) {
-      return send(c, 401, "Sign in", loginForm({ next, error: html`That key is not valid: it is unknown or has been revoked. Check that you pasted all of it.` }));
+      return send(
+        c,
+        401,
+        "Sign in",
+        loginForm({
+          next,
+          error: html`That key is not valid: it is unknown or has been revoked. Check that you
+          pasted all of it.`,
+        }),
+      );
     }
     if (row.role !== "reviewer" && row.role !== "admin") {
       return send(
@@ -242,7 +316,8 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
         "Sign in",
         loginForm({
           next,
-          error: html`<strong>${row.name}</strong> is a <strong>${row.role}</strong> key, for applications. The review page needs a reviewer or admin key: ask an admin for one.`,
+          error: html`<strong>${row.name}</strong> is a <strong>${row.role}</strong> key, for
+            applications. The review page needs a reviewer or admin key: ask an admin for one.`,
         }),
       );
     }
@@ -257,7 +332,8 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
   });
 
   app.post("/logout", (c) => {
-    if (!sameOrigin(c)) return errorPage(c, 403, "Refused", html`Sign out from the signoff page itself.`);
+    if (!sameOrigin(c))
+      return errorPage(c, 403, "Refused", html`Sign out from the signoff page itself.`);
     deleteCookie(c, KEY_COOKIE, { path: "/", secure: isHttps(c) });
     return c.redirect("/ui/login", 303);
   });
@@ -270,7 +346,11 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
     const rawCursor = c.req.query("cursor");
     const cursor = rawCursor ? decodeCursor(rawCursor) : undefined;
     const deps = c.var.services.reviews;
-    const { items, next_cursor } = await listReviews(deps, { ...listFilter(filter, c.var.actor), limit: PAGE_SIZE, cursor });
+    const { items, next_cursor } = await listReviews(deps, {
+      ...listFilter(filter, c.var.actor),
+      limit: PAGE_SIZE,
+      cursor,
+    });
     const body = queueBody({
       items,
       filter,
@@ -296,7 +376,9 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
     }
     const pick = (items: { review_id: string; claimed_by: string | null }[]) =>
       items.find((i) => i.review_id !== after && (!i.claimed_by || i.claimed_by === me));
-    let next = current ? pick((await listReviews(deps, { ...base, cursor: cursorOf(current), limit: 50 })).items) : undefined;
+    let next = current
+      ? pick((await listReviews(deps, { ...base, cursor: cursorOf(current), limit: 50 })).items)
+      : undefined;
     next ??= pick((await listReviews(deps, { ...base, limit: 50 })).items);
     const query = filterQuery(filter, { done: current?.review_id });
     return c.redirect(next ? `/ui/reviews/${next.review_id}${query}` : `/ui${query}`, 303);
@@ -338,7 +420,8 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
   });
 
   app.all("*", (c) => {
-    if (c.req.path === "/ui/" && c.req.method === "GET") return c.redirect(`/ui${new URL(c.req.url).search}`, 301);
+    if (c.req.path === "/ui/" && c.req.method === "GET")
+      return c.redirect(`/ui${new URL(c.req.url).search}`, 301);
     return errorPage(c, 404, "Not found", html`There is no page at ${c.req.path}.`);
   });
   return app;

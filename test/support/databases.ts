@@ -84,7 +84,9 @@ export async function reopenable(kind: TestDatabaseKind["name"]): Promise<Reopen
       const dropper = new pg.Client({ connectionString: testDatabaseUrl });
       await dropper.connect();
       try {
-        await dropper.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
+        await dropper.query(
+          `DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`,
+        );
       } finally {
         await dropper.end();
       }

@@ -20,7 +20,12 @@ export interface Harness {
   clock: TestClock;
   app: ReturnType<typeof createAppFor>;
   /** JSON request through app.request(); returns status and parsed body. */
-  call<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
@@ -36,7 +41,10 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
 }
 
 /** The app and a worker on the given database, migrated and seeded with the sample knowledge base. */
-export async function startHarness(database: Database, options: HarnessOptions = {}): Promise<Harness> {
+export async function startHarness(
+  database: Database,
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const env = testEnv(options.env);
   const logger = createLogger(env.LOG_LEVEL);
   const runtime = await createRuntime({

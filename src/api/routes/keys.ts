@@ -19,14 +19,17 @@ const view = (row: Awaited<ReturnType<typeof listKeys>>[number]) => ({
 export function keyRoutes(): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.use(requireRole("admin"));
-  app.get("/", async (c) => c.json({ items: (await listKeys(c.var.services.threads.pool)).map(view) }));
+  app.get("/", async (c) =>
+    c.json({ items: (await listKeys(c.var.services.threads.pool)).map(view) }),
+  );
   app.post("/", async (c) => {
     const body = await jsonBody(c, createKeyBody);
     try {
       const { key, row } = await createKey(c.var.services.threads.pool, body.name, body.role);
       return c.json({ ...view(row), key }, 201);
     } catch (error) {
-      if (error instanceof KeyNameTakenError) throw new ServiceError(409, "name_taken", error.message);
+      if (error instanceof KeyNameTakenError)
+        throw new ServiceError(409, "name_taken", error.message);
       throw error;
     }
   });

@@ -5,7 +5,16 @@ import { requireRole } from "../auth.js";
 import { ApiError } from "../errors.js";
 import { decisionBody, listReviewsQuery, waitQuery } from "../schemas.js";
 import { idParam, jsonBody, query } from "../validate.js";
-import { claim, decide, decodeCursor, getReview, listReviews, release, reviewEvents, type Caller } from "../../services/reviews.js";
+import {
+  claim,
+  decide,
+  decodeCursor,
+  getReview,
+  listReviews,
+  release,
+  reviewEvents,
+  type Caller,
+} from "../../services/reviews.js";
 import { getThread, waitForThread } from "../../services/threads.js";
 
 /** The decision body: a decision plus, optionally, the card version the reviewer was shown. */
@@ -62,10 +71,15 @@ export function reviewRoutes(): Hono<ApiEnv> {
         422,
         "validation_failed",
         "the request body is not valid",
-        parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(root)", message: i.message })),
+        parsed.error.issues.map((i) => ({
+          path: i.path.join(".") || "(root)",
+          message: i.message,
+        })),
       );
     }
-    const result = await decide(c.var.services.reviews, reviewId, parsed.data, caller(c), { version });
+    const result = await decide(c.var.services.reviews, reviewId, parsed.data, caller(c), {
+      version,
+    });
     const threads = c.var.services.threads;
     const thread =
       wait && result.outcome === "decided"

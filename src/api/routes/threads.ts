@@ -39,7 +39,9 @@ export function threadRoutes(): Hono<ApiEnv> {
     const { wait } = query(c, waitQuery);
     const deps = c.var.services.threads;
     await assertCanRead(c, threadId);
-    return c.json(wait ? await waitForThread(deps, threadId, wait) : await getThread(deps.pool, threadId));
+    return c.json(
+      wait ? await waitForThread(deps, threadId, wait) : await getThread(deps.pool, threadId),
+    );
   });
 
   app.post("/:threadId/feedback", async (c) => {

@@ -66,7 +66,11 @@ export class ExtractiveGenerator implements Generator {
       const passage = input.evidence[passageIndex]!;
       let citation = citations.find((c) => c.chunk_id === passage.chunk_id);
       if (!citation) {
-        citation = { marker: citations.length + 1, chunk_id: passage.chunk_id, title: passage.title };
+        citation = {
+          marker: citations.length + 1,
+          chunk_id: passage.chunk_id,
+          title: passage.title,
+        };
         citations.push(citation);
       }
       return citation.marker;

@@ -19,8 +19,11 @@ export class LexicalJudge implements Judge {
   judge({ question, evidence, draft }: JudgeInput): Promise<Judgment> {
     const flags = new Set<JudgeFlag>();
     const byMarker = new Map(draft.citations.map((c) => [c.marker, c.chunk_id]));
-    const passageTerms = new Map(evidence.map((p) => [p.chunk_id, termSet(`${p.title} ${p.text}`)]));
-    if (draft.citations.length === 0) flags.add(draft.text.trim() ? "missing_citations" : "no_answer");
+    const passageTerms = new Map(
+      evidence.map((p) => [p.chunk_id, termSet(`${p.title} ${p.text}`)]),
+    );
+    if (draft.citations.length === 0)
+      flags.add(draft.text.trim() ? "missing_citations" : "no_answer");
 
     const perSentence = sentences(draft.text).map((sentence) => {
       const markers = [...sentence.matchAll(MARKER)].map((m) => Number(m[1]));
