@@ -17,6 +17,7 @@ import {
   percentile,
   precisionRecall,
   routeConfusion,
+  lexicallyCorrect,
   tokenF1,
 } from "../src/evals/metrics.js";
 
@@ -50,6 +51,16 @@ describe("metrics", () => {
     expect(tokenF1("Sunday hours", "The warranty lasts two years").f1).toBe(0);
     expect(tokenF1("", "").f1).toBe(1);
     expect(tokenF1("something", "").f1).toBe(0);
+  });
+
+  it("a negated answer is not correct even when the words match", () => {
+    expect(
+      lexicallyCorrect("Do not take paracetamol with alcohol.", "Take paracetamol with alcohol."),
+    ).toBe(false);
+    expect(lexicallyCorrect("Gift cards never expire. [1]", "Gift cards never expire.")).toBe(true);
+    expect(lexicallyCorrect("Take paracetamol with water.", "Take paracetamol with water.")).toBe(
+      true,
+    );
   });
 
   it("Cohen's kappa on a known table", () => {

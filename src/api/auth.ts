@@ -1,17 +1,47 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { findActiveKey, hasActiveKeys, type Role } from "../auth/keys.js";
-import { hasRole, OPEN_MODE_PRINCIPAL, type Principal } from "../auth/principal.js";
+import { hasRole, isLoopbackHost, OPEN_MODE_PRINCIPAL, type Principal } from "../auth/principal.js";
 import type { ApiEnv } from "./app.js";
 import { ApiError } from "./errors.js";
 
 export const KEY_COOKIE = "signoff_key";
 
-function presentedKey(c: Context): string | undefined {
+function presentedKey(c: Context): { key: string; fromCookie: boolean } | undefined {
   const header = c.req.header("authorization");
-  const bearer = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  return bearer ?? c.req.header("x-api-key") ?? getCookie(c, KEY_COOKIE);
+  const sent = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? c.req.header("x-api-key");
+  if (sent) return { key: sent, fromCookie: false };
+  const cookie = getCookie(c, KEY_COOKIE);
+  return cookie ? { key: cookie, fromCookie: true } : undefined;
 }
+
+/**
+ * Open mode answers only requests addressed to a loopback name, so a web page that rebinds its
+ * own domain to 127.0.0.1 (DNS rebinding) cannot use a developer's open server.
+ */
+export function loopbackRequest(c: Context): boolean {
+  const host = c.req.header("host") ?? new URL(c.req.url).host;
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]!;
+  return isLoopbackHost(name === "[::1]" ? "::1" : name);
+}
+
+/**
+ * The browser sends the cookie with requests from other origins of the same site too, so a
+ * state-changing request authenticated by the cookie must come from this origin.
+ */
+function sameOriginRequest(c: Context): boolean {
+  const site = c.req.header("sec-fetch-site");
+  if (site !== undefined) return site === "same-origin";
+  const origin = c.req.header("origin");
+  if (!origin || origin === "null") return false;
+  try {
+    return new URL(origin).host === (c.req.header("host") ?? new URL(c.req.url).host);
+  } catch {
+    return false;
+  }
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
  * Resolves the caller from their API key. Open development mode (no key needed, everyone is the
@@ -22,13 +52,20 @@ function presentedKey(c: Context): string | undefined {
 export function authenticate(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const pool = c.var.services.threads.pool;
-    const key = presentedKey(c);
+    const presented = presentedKey(c);
     let principal: Principal | undefined;
-    if (key) {
-      const row = await findActiveKey(pool, key);
+    if (presented) {
+      const row = await findActiveKey(pool, presented.key);
       if (!row) throw new ApiError(401, "invalid_key", "the API key is unknown or revoked");
+      if (presented.fromCookie && !SAFE_METHODS.has(c.req.method) && !sameOriginRequest(c)) {
+        throw new ApiError(
+          403,
+          "cross_origin",
+          "a request signed in by cookie must come from this site's own pages",
+        );
+      }
       principal = { id: row.key_id, name: row.name, role: row.role, open: false };
-    } else if (allowOpenMode && !(await hasActiveKeys(pool))) {
+    } else if (allowOpenMode && loopbackRequest(c) && !(await hasActiveKeys(pool))) {
       principal = OPEN_MODE_PRINCIPAL;
     } else {
       throw new ApiError(401, "unauthenticated", "send an API key: Authorization: Bearer <key>");

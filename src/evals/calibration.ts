@@ -19,6 +19,8 @@ import type { Thresholds } from "./runner-record.js";
  *   review share = cases routed to a reviewer (either gate) / cases
  *   leak share   = cases routed auto whose human verdict says they should not reach users
  *                  unreviewed (expected route ≠ auto, or the answer is wrong) / cases
+ * A case sent to evidence review counts as reviewed: the reviewer sees the question and the
+ * passages and can stop it there, although an approved draft may then pass the answer gate.
  * The recommendation is the pair with the lowest review share whose leak share ≤ the target;
  * ties go to the lower leak share, then to higher thresholds (larger T_r + T_j, then larger T_j):
  * of two pairs with the same outcome on the labelled cases, the stricter one leaves more margin.

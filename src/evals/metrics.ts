@@ -36,10 +36,48 @@ export interface TokenF1 {
 
 const CITATION_MARKER = /\[\d+\]/g;
 
-/** SQuAD-style token F1 of `candidate` against `reference` on stemmed content terms. */
+/** Negation flips an answer's meaning, so the metric keeps these words the term list drops. */
+const NEGATORS = new Set([
+  "no",
+  "not",
+  "nor",
+  "never",
+  "without",
+  "cannot",
+  "don't",
+  "doesn't",
+  "isn't",
+  "aren't",
+]);
+
+function answerTerms(text: string): string[] {
+  const clean = text.replace(CITATION_MARKER, " ");
+  const negations = (clean.toLowerCase().match(/[a-z']+/g) ?? [])
+    .filter((w) => NEGATORS.has(w) || w.endsWith("n't"))
+    .map(() => "not");
+  return [...terms(clean), ...negations];
+}
+
+/**
+ * The offline verdict: F1 at or over the cut, and the same polarity (both negate, or neither):
+ * "do not take it with alcohol" against "take it with alcohol" shares almost every word.
+ */
+export function lexicallyCorrect(
+  candidate: string,
+  reference: string,
+  cut: number = QUALITY_CUT,
+): boolean {
+  const negated = (text: string) => answerTerms(text).filter((t) => t === "not").length % 2 === 1;
+  return tokenF1(candidate, reference).f1 >= cut && negated(candidate) === negated(reference);
+}
+
+/**
+ * SQuAD-style token F1 of `candidate` against `reference` on stemmed content terms, with every
+ * negation ("no", "not", "never", "without", "…n't") kept as a "not" term.
+ */
 export function tokenF1(candidate: string, reference: string): TokenF1 {
-  const got = terms(candidate.replace(CITATION_MARKER, " "));
-  const want = terms(reference.replace(CITATION_MARKER, " "));
+  const got = answerTerms(candidate);
+  const want = answerTerms(reference);
   if (got.length === 0 || want.length === 0) {
     const same = got.length === want.length ? 1 : 0;
     return { precision: same, recall: same, f1: same };

@@ -1,3 +1,4 @@
+import { lexicallyCorrect } from "./metrics.js";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type { GraphContext, GraphSettings } from "../graph/configuration.js";
@@ -164,7 +165,10 @@ async function runCase(
       precision: round(f1.precision),
       recall: round(f1.recall),
       judge_score: judgeScore,
-      correct: judgeScore !== null ? judgeScore >= qualityCut : f1.f1 >= qualityCut,
+      correct:
+        judgeScore !== null
+          ? judgeScore >= qualityCut
+          : lexicallyCorrect(draft, reference, qualityCut),
     };
   }
   const correct = quality ? quality.correct : null;

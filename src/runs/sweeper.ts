@@ -94,8 +94,11 @@ export class Sweeper {
         );
         result.fallbacks++;
       } catch (error) {
-        // Decided by a reviewer in the meantime: nothing to do.
-        if (!(error instanceof ServiceError && error.status === 409)) throw error;
+        // Decided by a reviewer in the meantime: nothing to do. Anything else is logged and the
+        // sweep goes on, so one broken item cannot hold back every fallback after it.
+        if (!(error instanceof ServiceError && error.status === 409)) {
+          this.logger.error({ err: error, review_id: reviewId }, "SLA fallback failed");
+        }
       }
     }
     if (result.expired || result.escalated || result.fallbacks) {

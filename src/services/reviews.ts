@@ -261,6 +261,37 @@ export async function claim(
   });
 }
 
+/** Renews the caller's own live claim; never takes an item over (that is an explicit claim). */
+export async function heartbeat(
+  deps: ReviewServiceDeps,
+  reviewId: string,
+  caller: Caller,
+): Promise<ReviewView> {
+  const now = deps.now();
+  return withTransaction(deps.pool, async (tx) => {
+    const before = await lockReview(tx, reviewId);
+    if (!before) throw notFound("review", reviewId);
+    if (before.status !== "pending") throw alreadyDecided(before);
+    const held = liveClaim(before, now);
+    if (!held)
+      throw new ServiceError(
+        409,
+        "not_claimed",
+        `review ${reviewId} is not claimed; claim it again`,
+      );
+    if (held.by !== caller.name) throw claimedByOther(held);
+    const after = (await claimReview(tx, reviewId, caller.name, now, deps.claimLeaseSeconds))!;
+    await appendReviewEvent(tx, {
+      review_id: reviewId,
+      type: "claim_renewed",
+      actor: caller.name,
+      before: { claim_expires_at: held.until.toISOString() },
+      after: { claim_expires_at: after.claim_expires_at?.toISOString() },
+    });
+    return toView(after, await votesOf(tx, reviewId), now);
+  });
+}
+
 export async function release(
   deps: ReviewServiceDeps,
   reviewId: string,

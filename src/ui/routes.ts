@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { ApiEnv } from "../api/app.js";
-import { KEY_COOKIE } from "../api/auth.js";
+import { KEY_COOKIE, loopbackRequest } from "../api/auth.js";
 import { findActiveKey, hasActiveKeys } from "../auth/keys.js";
 import { hasRole, OPEN_MODE_PRINCIPAL, type Principal } from "../auth/principal.js";
 import { ServiceError } from "../services/errors.js";
@@ -85,7 +85,12 @@ function presentedKey(c: Context): { key: string; fromCookie: boolean } | undefi
 
 /** Only paths of this page are followed after sign-in (never another site). */
 function safeNext(value: string | undefined): string {
-  return value && /^\/ui(?:[/?#]|$)/.test(value) && !value.startsWith("//") && !value.includes("\\")
+  // No control characters either: a line break in a Location header is a 500, or worse.
+  return value &&
+    /^\/ui(?:[/?#]|$)/.test(value) &&
+    !value.startsWith("//") &&
+    !value.includes("\\") &&
+    !/[\u0000-\u001f\u007f]/.test(value)
     ? value
     : "/ui";
 }
@@ -114,7 +119,7 @@ type SignInState = "open" | "no_keys" | "keys";
 /** Whether a browser must sign in: "open" (open mode), "no_keys" (no key yet, but open mode is off), "keys". */
 async function signInState(c: Context<ApiEnv>, allowOpenMode: boolean): Promise<SignInState> {
   if (await hasActiveKeys(c.var.services.threads.pool)) return "keys";
-  return allowOpenMode ? "open" : "no_keys";
+  return allowOpenMode && loopbackRequest(c) ? "open" : "no_keys";
 }
 
 function loginForm(options: { next: string; error?: SafeHtml; state?: SignInState }): SafeHtml {
@@ -172,7 +177,7 @@ function uiAuth(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> {
     if (presented) {
       const row = await findActiveKey(pool, presented.key);
       if (row) principal = { id: row.key_id, name: row.name, role: row.role, open: false };
-    } else if (allowOpenMode && !(await hasActiveKeys(pool))) {
+    } else if (allowOpenMode && loopbackRequest(c) && !(await hasActiveKeys(pool))) {
       principal = OPEN_MODE_PRINCIPAL;
     }
     if (!principal) {

@@ -236,6 +236,9 @@ export class WebhookDeliverer {
          failed_at = CASE WHEN attempts + 1 >= $8 THEN $9::timestamptz END,
          next_attempt_at = CASE WHEN attempts + 1 >= $8 THEN next_attempt_at ELSE $10::timestamptz END
        WHERE event_id = $1 AND delivered_at IS NULL
+         -- Only while this deliverer still holds the event: after its lease ran out another one
+         -- may be sending it, and must not have its lock cleared or the event failed under it.
+         AND locked_until IS NOT DISTINCT FROM $11::timestamptz
        RETURNING failed_at IS NOT NULL AS gave_up`,
       [
         event.event_id,
@@ -248,6 +251,7 @@ export class WebhookDeliverer {
         this.options.maxAttempts,
         now,
         nextAttemptAt,
+        event.locked_until,
       ],
     );
     if (rows[0]?.gave_up) {

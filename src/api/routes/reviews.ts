@@ -10,6 +10,7 @@ import {
   decide,
   decodeCursor,
   getReview,
+  heartbeat,
   listReviews,
   release,
   reviewEvents,
@@ -52,9 +53,9 @@ export function reviewRoutes(): Hono<ApiEnv> {
     return c.json(await claim(c.var.services.reviews, idParam(c, "reviewId"), caller(c)));
   });
 
-  // A heartbeat is a claim by the holder: it renews the lease.
+  // Renews only the caller's own claim: a stale tab's heartbeat never takes an item over.
   app.post("/:reviewId/heartbeat", async (c) => {
-    return c.json(await claim(c.var.services.reviews, idParam(c, "reviewId"), caller(c)));
+    return c.json(await heartbeat(c.var.services.reviews, idParam(c, "reviewId"), caller(c)));
   });
 
   app.post("/:reviewId/release", async (c) => {
