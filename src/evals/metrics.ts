@@ -59,7 +59,7 @@ function answerTerms(text: string): string[] {
 }
 
 /**
- * The offline verdict: F1 at or over the cut, and the same polarity (both negate, or neither):
+ * The offline verdict: F1 at or over the cut, and the same polarity (both say no, or neither):
  * "do not take it with alcohol" against "take it with alcohol" shares almost every word.
  */
 export function lexicallyCorrect(
@@ -67,7 +67,7 @@ export function lexicallyCorrect(
   reference: string,
   cut: number = QUALITY_CUT,
 ): boolean {
-  const negated = (text: string) => answerTerms(text).filter((t) => t === "not").length % 2 === 1;
+  const negated = (text: string) => answerTerms(text).includes("not");
   return tokenF1(candidate, reference).f1 >= cut && negated(candidate) === negated(reference);
 }
 
