@@ -5,9 +5,21 @@ import { createLogger } from "./logger.js";
 import { createRuntime } from "./runtime.js";
 import { hasActiveKeys } from "./auth/keys.js";
 import { isLoopbackHost } from "./auth/principal.js";
+import { parseCli } from "./cli/args.js";
+
+const USAGE = `Usage: npm start
+
+Starts the signoff HTTP API on HOST:PORT (default 127.0.0.1:3000) and, unless
+WORKERS_IN_PROCESS=false, workers in the same process. With no DATABASE_URL it uses the embedded
+database under DATA_DIR (default ./.data) and loads the sample knowledge base on first start.
+Logs are JSON lines on stdout. Configuration is by environment variables: see the README.
+
+Options:
+  -h, --help   show this help`;
 
 /** Starts the HTTP API (and, by default, the workers) in this process. */
 async function main(): Promise<void> {
+  parseCli(USAGE, {});
   const env = readEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const runtime = await createRuntime({ env, logger, startWorker: env.WORKERS_IN_PROCESS });
