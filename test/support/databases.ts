@@ -60,6 +60,8 @@ export const testDatabases: TestDatabaseKind[] = [
  * directory, or a scratch database on the real Postgres.
  */
 export interface ReopenableDatabase {
+  /** The connection string (real Postgres only), for other processes. */
+  url?: string;
   open(): Promise<Database>;
   destroy(): Promise<void>;
 }
@@ -79,6 +81,7 @@ export async function reopenable(kind: TestDatabaseKind["name"]): Promise<Reopen
   const url = scratchUrls.get(scratch)!;
   await scratch.pool.end();
   return {
+    url,
     open: () => openDatabase({ url, poolSize: 5 }),
     destroy: async () => {
       const dropper = new pg.Client({ connectionString: testDatabaseUrl });

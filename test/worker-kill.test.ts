@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../src/db/database.js";
+import type { RunRow } from "../src/repositories/runs.js";
+import { BedrockStandIn } from "./support/bedrock-stand-in.js";
+import { reopenable, testDatabaseUrl, type ReopenableDatabase } from "./support/databases.js";
+import { startHarness, type Harness } from "./support/harness.js";
+import { decide, pendingReview, QUESTIONS, threadOf } from "./support/flow.js";
+
+async function until(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  ms = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// A real process killed with SIGKILL needs a database other processes can reach: the machine's
+// Postgres (TEST_DATABASE_URL, set by CI). The embedded database serves one process; the same
+// takeover is tested in process on it in durability.test.ts.
+describe.runIf(testDatabaseUrl)("a worker process killed mid-run (postgres)", () => {
+  let store: ReopenableDatabase;
+  let db: Database;
+  let api: Harness;
+  let survivor: Harness | undefined;
+  let bedrock: BedrockStandIn;
+  let child: ChildProcess | undefined;
+  let childLog = "";
+
+  beforeAll(async () => {
+    store = await reopenable("postgres");
+    db = await store.open();
+    api = await startHarness(db, { worker: false });
+    bedrock = await BedrockStandIn.start();
+  });
+  afterAll(async () => {
+    child?.kill("SIGKILL");
+    await survivor?.close();
+    await api?.close();
+    await db?.close();
+    await bedrock?.close();
+    await store?.destroy();
+  });
+
+  it("is taken over by another worker after its lease, continues from the checkpoint, and writes one review", async () => {
+    // The model never answers: the worker is killed while generation waits on it.
+    bedrock.replyText("never delivered", { delayMs: 120_000 });
+    child = spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], {
+      cwd: process.cwd(),
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: store.url,
+        MODEL_PROVIDER: "bedrock",
+        BEDROCK_ENDPOINT_URL: bedrock.url,
+        AWS_DEFAULT_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "secret",
+        RUN_LEASE_SECONDS: "3",
+        SEED_SAMPLE_KB: "false",
+        LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", (d: Buffer) => (childLog += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (childLog += d.toString()));
+
+    const created = await api.call("POST", "/threads", { question: QUESTIONS.highRisk });
+    expect(created.status).toBe(202);
+    const threadId = created.body.thread_id as string;
+    await until(
+      () => bedrock.requests.length > 0,
+      `the worker process to call the model\n${childLog}`,
+    );
+    const held = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [threadId]);
+    expect(held.rows[0]).toMatchObject({ status: "running", attempts: 1 });
+    const deadWorker = held.rows[0]!.worker_id;
+
+    child.kill("SIGKILL");
+    await new Promise((r) => child!.once("exit", r));
+
+    // Another process's worker (offline provider) takes the run once the lease has run out.
+    const other = await store.open();
+    survivor = await startHarness(other, { worker: true, env: { SEED_SAMPLE_KB: "false" } });
+    const paused = await threadOf(survivor, threadId, 30);
+    expect(paused.status).toBe("awaiting_review");
+    const runs = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [threadId]);
+    expect(runs.rows).toHaveLength(1);
+    expect(runs.rows[0]).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(runs.rows[0]!.worker_id).not.toBe(deadWorker);
+    const reviews = await db.pool.query(
+      "SELECT count(*)::int AS n FROM reviews WHERE thread_id = $1",
+      [threadId],
+    );
+    expect(reviews.rows[0].n).toBe(1);
+    // The guard and retrieval the dead worker had checkpointed were not run again: one task each
+    // wrote their channels (riskTier is the guard's, retrieval the retriever's).
+    const tasks = await db.pool.query<{ channel: string; n: number }>(
+      `SELECT channel, count(DISTINCT task_id)::int AS n FROM checkpoint_writes
+       WHERE thread_id = $1 AND channel IN ('riskTier', 'retrieval', 'draft') GROUP BY channel`,
+      [threadId],
+    );
+    const writers = Object.fromEntries(tasks.rows.map((r) => [r.channel, r.n]));
+    expect(writers).toEqual({ riskTier: 1, retrieval: 1, draft: 1 });
+
+    const review = await pendingReview(survivor, paused);
+    expect(review.card.draft?.provider).toBe("offline-extractive");
+    const done = await decide(survivor, review.review_id, { type: "approve" });
+    expect(done).toMatchObject({ status: "completed", provenance: "approved" });
+  });
+});
