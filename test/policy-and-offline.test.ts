@@ -121,6 +121,13 @@ describe("text analysis", () => {
     expect(terms("returns returned return")).toEqual(["return", "return", "return"]);
     expect(terms("expires expire")).toEqual(["expir", "expir"]);
   });
+  it("does not end a sentence at a.m., p.m. or e.g.", () => {
+    expect(sentences("Wires sent before 4:00 p.m. Eastern Time arrive the same day. Others wait.")).toEqual([
+      "Wires sent before 4:00 p.m. Eastern Time arrive the same day.",
+      "Others wait.",
+    ]);
+  });
+
   it("splits bullets and sentences", () => {
     expect(sentences("Intro line.\n- First item costs $5.\n- Second item. Another one.")).toEqual([
       "Intro line.",

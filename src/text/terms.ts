@@ -50,15 +50,29 @@ export function termSet(text: string): Set<string> {
   return new Set(terms(text));
 }
 
+/** Abbreviations whose full stop does not end a sentence ("4:00 p.m. Eastern Time"). */
+const ABBREVIATION = /(?:\b(?:a\.m|p\.m|e\.g|i\.e|etc|approx|Dr|Mr|Mrs|Ms|St|No|vs)\.)$/i;
+
 /** Splits text into sentences, keeping each sentence's own punctuation. */
 export function sentences(text: string): string[] {
   // Lines first, so each bullet of a list stands alone, then sentence ends within a paragraph.
   return text
     .split(/\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)/)
     .map((block) => block.replace(/^\s*(?:[-*+]|\d+\.)\s+/, "").replace(/\s+/g, " "))
-    .flatMap((block) => block.split(/(?<=[.!?])\s+(?=[A-Z0-9"(])/))
+    .flatMap(splitSentences)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+function splitSentences(block: string): string[] {
+  const pieces = block.split(/(?<=[.!?])\s+(?=[A-Z0-9"(])/);
+  const merged: string[] = [];
+  for (const piece of pieces) {
+    const last = merged.at(-1);
+    if (last !== undefined && ABBREVIATION.test(last)) merged[merged.length - 1] = `${last} ${piece}`;
+    else merged.push(piece);
+  }
+  return merged;
 }
 
 /** Share of `wanted` terms present in `have`, in [0, 1]; 0 when nothing is wanted. */

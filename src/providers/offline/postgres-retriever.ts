@@ -31,7 +31,7 @@ w AS (
 ),
 total AS (SELECT sum(idf) AS idf FROM w),
 candidates AS (
-  SELECT c.chunk_id, c.document_id, c.title, c.text, c.tsv
+  SELECT c.chunk_id, c.document_id, c.title, c.ordinal, c.text, c.tsv
   FROM chunks c
   WHERE c.tsv @@ (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery FROM q)
 )
@@ -40,7 +40,8 @@ SELECT c.chunk_id, c.document_id, c.title, c.text,
          AS score
 FROM candidates c, total
 ORDER BY score DESC, ts_rank_cd(c.tsv, (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery FROM q)) DESC,
-         c.chunk_id
+         -- Ties broken by content, not by the random chunk ids, so every database agrees.
+         c.title, c.ordinal, c.chunk_id
 LIMIT $2`;
 
 export class PostgresRetriever implements Retriever {
