@@ -68,7 +68,9 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Configuration problems get a plain message; anything else its stack.
-  const known = error instanceof EnvError || (error as Error)?.name === "ProviderConfigError";
+  const known =
+    error instanceof EnvError ||
+    ["ProviderConfigError", "DataDirInUseError"].includes((error as Error)?.name);
   console.error(known ? `signoff: ${(error as Error).message}` : error);
   process.exit(1);
 });

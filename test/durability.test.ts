@@ -257,3 +257,27 @@ describe.each(testDatabases)("restart ($name)", (kind) => {
     }
   });
 });
+
+describe("the embedded database's data directory", () => {
+  it("is locked: a second process-like open is refused with a clear message, and freed on close", async () => {
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { openDatabase, DataDirInUseError } = await import("../src/db/database.js");
+    const dir = await mkdtemp(path.join(tmpdir(), "signoff-lock-"));
+    try {
+      const { writeFile } = await import("node:fs/promises");
+      // A lock held by another live process (this test's parent stands in for it).
+      await writeFile(path.join(dir, "pgdata.lock"), String(process.ppid));
+      await expect(openDatabase({ dataDir: dir })).rejects.toBeInstanceOf(DataDirInUseError);
+      // A lock left by a process that is gone is taken over.
+      await writeFile(path.join(dir, "pgdata.lock"), "999999999");
+      const db = await openDatabase({ dataDir: dir });
+      await db.close();
+      const again = await openDatabase({ dataDir: dir });
+      await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
@@ -49,11 +49,19 @@ function openPostgres(url: string, poolSize: number): Database {
  */
 async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   let location = "memory://";
+  let unlock = (): Promise<void> => Promise.resolve();
   if (dataDir) {
     location = path.resolve(dataDir, "pgdata");
     await mkdir(location, { recursive: true });
+    unlock = await lockDataDir(path.resolve(dataDir, "pgdata.lock"));
   }
-  const db = await PGlite.create(dataDir ? location : undefined);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir ? location : undefined);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
   await server.start();
   const [host, port] = splitHostPort(server.getServerConn());
@@ -74,8 +82,45 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
       await pool.end();
       await server.stop();
       await db.close();
+      await unlock();
     },
   };
+}
+
+export class DataDirInUseError extends Error {
+  override readonly name = "DataDirInUseError";
+}
+
+/**
+ * PGlite has no lock of its own and two processes writing one data directory corrupt it, so the
+ * embedded database takes a pid file. A lock left by a process that no longer runs is taken over.
+ */
+async function lockDataDir(lockFile: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lockFile, String(process.pid), { flag: "wx" });
+      return () => rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = Number((await readFile(lockFile, "utf8").catch(() => "")).trim());
+      if (pid && pid !== process.pid && processRuns(pid)) {
+        throw new DataDirInUseError(
+          `the embedded database in ${path.dirname(lockFile)} is in use by process ${pid}: stop it first, or set DATABASE_URL to share a Postgres server`,
+        );
+      }
+      await rm(lockFile, { force: true });
+    }
+  }
+  throw new DataDirInUseError(`could not lock ${lockFile}`);
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function splitHostPort(conn: string): [string, number] {
