@@ -15,6 +15,7 @@ import {
   DEFAULT_DATASET,
   parseRecordedCases,
   positiveIntOption,
+  reportCliError,
   shareOption,
   UsageError,
   withDefaultValue,
@@ -140,18 +141,10 @@ try {
     );
   }
 } catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`${error.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-  } else if (
-    error instanceof DatasetError ||
-    error instanceof EnvError ||
-    error instanceof ProviderConfigError
-  ) {
-    console.error(error.message);
-    process.exitCode = 2;
-  } else {
-    console.error(`calibration failed: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
-  }
+  reportCliError(
+    error,
+    USAGE,
+    "calibration",
+    (e) => e instanceof DatasetError || e instanceof EnvError || e instanceof ProviderConfigError,
+  );
 }

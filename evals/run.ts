@@ -13,6 +13,7 @@ import {
   progressLine,
   resolveThresholds,
   shareOption,
+  reportCliError,
   UsageError,
 } from "../src/evals/runner-cli.js";
 import { openEvalEnvironment } from "../src/evals/runner-environment.js";
@@ -109,18 +110,10 @@ try {
     await environment.close();
   }
 } catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`${error.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-  } else if (
-    error instanceof DatasetError ||
-    error instanceof EnvError ||
-    error instanceof ProviderConfigError
-  ) {
-    console.error(error.message);
-    process.exitCode = 2;
-  } else {
-    console.error(`evals failed: ${(error as Error).stack ?? String(error)}`);
-    process.exitCode = 1;
-  }
+  reportCliError(
+    error,
+    USAGE,
+    "evals",
+    (e) => e instanceof DatasetError || e instanceof EnvError || e instanceof ProviderConfigError,
+  );
 }

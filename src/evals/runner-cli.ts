@@ -144,3 +144,22 @@ export function parseRecordedCases(text: string, name: string): CalibrationCase[
       return parsed.data as CalibrationCase;
     });
 }
+
+/** Reports a CLI failure: usage and configuration problems briefly (exit 2), the rest in full. */
+export function reportCliError(
+  error: unknown,
+  usage: string,
+  what: string,
+  known: (error: unknown) => boolean,
+): void {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${usage}`);
+    process.exitCode = 2;
+  } else if (known(error)) {
+    console.error((error as Error).message);
+    process.exitCode = 2;
+  } else {
+    console.error(`${what} failed: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+  }
+}

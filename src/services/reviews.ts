@@ -242,9 +242,7 @@ export async function claim(
 ): Promise<ReviewView> {
   const now = deps.now();
   return withTransaction(deps.pool, async (tx) => {
-    const before = await lockReview(tx, reviewId);
-    if (!before) throw notFound("review", reviewId);
-    if (before.status !== "pending") throw alreadyDecided(before);
+    const before = await lockPendingReview(tx, reviewId);
     const held = liveClaim(before, now);
     // An admin may take an item over from a reviewer (a supervisor reassigning work).
     if (held && held.by !== caller.name && !caller.admin) throw claimedByOther(held);
@@ -269,9 +267,7 @@ export async function heartbeat(
 ): Promise<ReviewView> {
   const now = deps.now();
   return withTransaction(deps.pool, async (tx) => {
-    const before = await lockReview(tx, reviewId);
-    if (!before) throw notFound("review", reviewId);
-    if (before.status !== "pending") throw alreadyDecided(before);
+    const before = await lockPendingReview(tx, reviewId);
     const held = liveClaim(before, now);
     if (!held)
       throw new ServiceError(
@@ -299,9 +295,7 @@ export async function release(
 ): Promise<ReviewView> {
   const now = deps.now();
   return withTransaction(deps.pool, async (tx) => {
-    const before = await lockReview(tx, reviewId);
-    if (!before) throw notFound("review", reviewId);
-    if (before.status !== "pending") throw alreadyDecided(before);
+    const before = await lockPendingReview(tx, reviewId);
     const held = liveClaim(before, now);
     if (!held) throw new ServiceError(409, "not_claimed", `review ${reviewId} is not claimed`);
     if (held.by !== caller.name && !caller.admin) throw claimedByOther(held);
@@ -315,6 +309,14 @@ export async function release(
     });
     return toView(after, await votesOf(tx, reviewId), now);
   });
+}
+
+/** Locks the review row for this transaction; 404 if it does not exist, 409 if it is decided. */
+async function lockPendingReview(tx: Queryable, reviewId: string): Promise<ReviewRow> {
+  const review = await lockReview(tx, reviewId);
+  if (!review) throw notFound("review", reviewId);
+  if (review.status !== "pending") throw alreadyDecided(review);
+  return review;
 }
 
 function alreadyDecided(review: ReviewRow): ServiceError {
@@ -375,9 +377,7 @@ export async function decide(
 ): Promise<DecisionResult> {
   const now = deps.now();
   const result = await withTransaction(deps.pool, async (tx): Promise<DecisionResult> => {
-    const review = await lockReview(tx, reviewId);
-    if (!review) throw notFound("review", reviewId);
-    if (review.status !== "pending") throw alreadyDecided(review);
+    const review = await lockPendingReview(tx, reviewId);
     const votes = await votesOf(tx, reviewId);
     if (options.version !== undefined && options.version !== versionOf(review, votes)) {
       throw new ServiceError(
