@@ -234,55 +234,52 @@ export interface Caller {
   admin: boolean;
 }
 
-/** Gives the caller a lease on the item (or renews theirs: the heartbeat). */
-export async function claim(
+/** Gives the caller a lease on the item, or renews theirs; an admin may take one over. */
+export function claim(
   deps: ReviewServiceDeps,
   reviewId: string,
   caller: Caller,
 ): Promise<ReviewView> {
-  const now = deps.now();
-  return withTransaction(deps.pool, async (tx) => {
-    const before = await lockPendingReview(tx, reviewId);
-    const held = liveClaim(before, now);
-    // An admin may take an item over from a reviewer (a supervisor reassigning work).
-    if (held && held.by !== caller.name && !caller.admin) throw claimedByOther(held);
-    if (held && held.by !== caller.name) await releaseClaim(tx, reviewId);
-    const after = (await claimReview(tx, reviewId, caller.name, now, deps.claimLeaseSeconds))!;
-    await appendReviewEvent(tx, {
-      review_id: reviewId,
-      type: held?.by === caller.name ? "claim_renewed" : "claimed",
-      actor: caller.name,
-      before: { claimed_by: held?.by ?? null },
-      after: { claimed_by: caller.name, claim_expires_at: after.claim_expires_at?.toISOString() },
-    });
-    return toView(after, await votesOf(tx, reviewId), now);
-  });
+  return takeLease(deps, reviewId, caller, "claim");
 }
 
 /** Renews the caller's own live claim; never takes an item over (that is an explicit claim). */
-export async function heartbeat(
+export function heartbeat(
   deps: ReviewServiceDeps,
   reviewId: string,
   caller: Caller,
+): Promise<ReviewView> {
+  return takeLease(deps, reviewId, caller, "renew");
+}
+
+async function takeLease(
+  deps: ReviewServiceDeps,
+  reviewId: string,
+  caller: Caller,
+  mode: "claim" | "renew",
 ): Promise<ReviewView> {
   const now = deps.now();
   return withTransaction(deps.pool, async (tx) => {
     const before = await lockPendingReview(tx, reviewId);
     const held = liveClaim(before, now);
-    if (!held)
+    const mine = held?.by === caller.name;
+    if (mode === "renew" && !held) {
       throw new ServiceError(
         409,
         "not_claimed",
         `review ${reviewId} is not claimed; claim it again`,
       );
-    if (held.by !== caller.name) throw claimedByOther(held);
+    }
+    // Only an explicit claim by an admin takes an item over (a supervisor reassigning work).
+    if (held && !mine && (mode === "renew" || !caller.admin)) throw claimedByOther(held);
+    if (held && !mine) await releaseClaim(tx, reviewId);
     const after = (await claimReview(tx, reviewId, caller.name, now, deps.claimLeaseSeconds))!;
     await appendReviewEvent(tx, {
       review_id: reviewId,
-      type: "claim_renewed",
+      type: mine ? "claim_renewed" : "claimed",
       actor: caller.name,
-      before: { claim_expires_at: held.until.toISOString() },
-      after: { claim_expires_at: after.claim_expires_at?.toISOString() },
+      before: { claimed_by: held?.by ?? null, claim_expires_at: held?.until.toISOString() ?? null },
+      after: { claimed_by: caller.name, claim_expires_at: after.claim_expires_at?.toISOString() },
     });
     return toView(after, await votesOf(tx, reviewId), now);
   });
