@@ -69,6 +69,8 @@ export const envSchema = z.object({
 
   /** Tests only: a real Postgres server to run the storage tests against as well. */
   TEST_DATABASE_URL: z.string().url().optional(),
+  /** Tests only: the Chromium the browser tests drive (else the system one, else @sparticuz/chromium's). */
+  CHROMIUM_PATH: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

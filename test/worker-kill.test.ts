@@ -86,8 +86,9 @@ describe.runIf(testDatabaseUrl)("a worker process killed mid-run (postgres)", ()
     const other = await store.open();
     survivor = await startHarness(other, { worker: true, env: { SEED_SAMPLE_KB: "false" } });
     const paused = await threadOf(survivor, threadId, 30);
-    expect(paused.status).toBe("awaiting_review");
     const runs = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [threadId]);
+    // On a failure, say why: the run's error and what the killed process logged.
+    expect(paused.status, `${JSON.stringify(runs.rows)}\n${childLog}`).toBe("awaiting_review");
     expect(runs.rows).toHaveLength(1);
     expect(runs.rows[0]).toMatchObject({ status: "succeeded", attempts: 2 });
     expect(runs.rows[0]!.worker_id).not.toBe(deadWorker);

@@ -3,22 +3,46 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { chromium, type Browser } from "playwright-core";
 import type { Hono } from "hono";
+import { parseEnv } from "../../src/env.js";
 
-/** Debian's Chromium (CI installs it with `apt-get install chromium`); Playwright's downloads are never used. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Where a Chromium was found, for the error message and the test log. */
+export interface ChromiumLocation {
+  path: string;
+  source: "CHROMIUM_PATH" | "system" | "@sparticuz/chromium";
+}
+
+const SYSTEM_CHROMIUMS = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+
+/**
+ * CHROMIUM_PATH if set (and then it must exist), else a system Chromium, else the binary that the
+ * `@sparticuz/chromium` dev dependency ships inside its npm package. The last one means a fresh
+ * clone needs nothing but `npm ci`; Playwright's own browser downloads are never used (this
+ * network refuses them).
+ */
+export async function findChromium(
+  configured = parseEnv(process.env).CHROMIUM_PATH,
+): Promise<ChromiumLocation> {
+  if (configured) {
+    if (!existsSync(configured)) {
+      throw new Error(`CHROMIUM_PATH=${configured} does not exist`);
+    }
+    return { path: configured, source: "CHROMIUM_PATH" };
+  }
+  const system = SYSTEM_CHROMIUMS.find((candidate) => existsSync(candidate));
+  if (system) return { path: system, source: "system" };
+  // Unpacks its brotli-compressed binary to the temp directory on first use (a few seconds).
+  const { default: packaged } = await import("@sparticuz/chromium");
+  return { path: await packaged.executablePath(), source: "@sparticuz/chromium" };
+}
 
 /**
  * Headless Chromium. A missing browser is a failure, not a skip. The background-networking
  * flags keep Chromium from dialling out, which this closed network refuses.
  */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM_PATH}: the reviewer page's browser tests need it. Install it with \`apt-get install chromium\` (or set CHROMIUM_PATH).`,
-    );
-  }
+  const { path } = await findChromium();
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: path,
     args: [
       "--headless",
       "--no-sandbox",
