@@ -1,5 +1,6 @@
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { openDatabase, type Database } from "./db/database.js";
+import { isDatabaseUnavailable } from "./db/errors.js";
 import { migrate } from "./db/migrate.js";
 import type { Env } from "./env.js";
 import type { GraphContext, GraphSettings } from "./graph/configuration.js";
@@ -58,6 +59,24 @@ export function settingsFromEnv(env: Env): Partial<GraphSettings> {
   };
 }
 
+/**
+ * Runs `work` (the start-up migration) until the database answers: a server started before its
+ * database, or during a restart of it, waits and says so instead of exiting. Anything other than
+ * unavailability (bad credentials, no such database, a failed migration) fails at once.
+ */
+async function untilDatabaseAnswers<T>(work: () => Promise<T>, logger: Logger): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      const delayMs = Math.min(10_000, 250 * 2 ** Math.min(attempt - 1, 6));
+      logger.warn({ err: error, attempt, retry_in_ms: delayMs }, "waiting for the database");
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { env, logger } = options;
   const db =
@@ -66,9 +85,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
       dataDir: env.DATA_DIR,
+      onConnectionError: (err) => logger.warn({ err }, "database connection lost"),
     }));
   try {
-    const { applied } = await migrate(db.pool);
+    const { applied } = await untilDatabaseAnswers(() => migrate(db.pool), logger);
     logger.info({ database: db.description, applied }, "database ready");
     if (env.SEED_SAMPLE_KB) await seedSampleKnowledgeBase(db.pool, logger);
     const policy = await loadPolicy(env.POLICY_FILE);

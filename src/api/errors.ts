@@ -36,26 +36,4 @@ export function isDataException(error: unknown): boolean {
   return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code);
 }
 
-/** node-postgres errors that mean the database cannot be reached (503, not 500). */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const err = error as { code?: string; message?: string } | undefined;
-  if (!err) return false;
-  if (
-    [
-      "ECONNREFUSED",
-      "ECONNRESET",
-      "ETIMEDOUT",
-      "ENOTFOUND",
-      "57P01",
-      "57P03",
-      "08006",
-      "08001",
-      "08003",
-    ].includes(err.code ?? "")
-  ) {
-    return true;
-  }
-  return /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(
-    err.message ?? "",
-  );
-}
+export { isDatabaseUnavailable } from "../db/errors.js";

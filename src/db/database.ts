@@ -21,18 +21,37 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Directory for the embedded database; omitted means in memory (tests). */
   dataDir?: string;
+  /** How long to wait for a new connection before the request fails (and gets a 503). */
+  connectTimeoutMs?: number;
+  /** Told about connections the server dropped (they are discarded; nothing else to do). */
+  onConnectionError?: (error: Error) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url
-    ? openPostgres(options.url, options.poolSize ?? 10)
-    : openEmbedded(options.dataDir);
+  return options.url ? openPostgres(options.url, options) : openEmbedded(options);
 }
 
-function openPostgres(url: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // An idle client that loses its server emits 'error'; without a listener that kills the process.
-  pool.on("error", () => undefined);
+/**
+ * A connection the server drops emits 'error' on its `pg.Client`, and an 'error' event with no
+ * listener ends the process. The pool listens only while a client is idle; a client checked out
+ * by a transaction or by the checkpointer has none. So every client gets its own listener the
+ * moment it connects: the error also fails the query in flight (the caller sees it, and answers
+ * 503), and the pool discards the broken client when it is released.
+ */
+function survivesDroppedConnections(pool: pg.Pool, onError: (error: Error) => void): void {
+  pool.on("connect", (client) => client.on("error", onError));
+  pool.on("error", onError);
+}
+
+function openPostgres(url: string, options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    // TCP keepalive notices a server that vanished without closing the connection.
+    keepAlive: true,
+  });
+  survivesDroppedConnections(pool, options.onConnectionError ?? (() => undefined));
   const parsed = new URL(url);
   return {
     pool,
@@ -47,7 +66,8 @@ function openPostgres(url: string, poolSize: number): Database {
  * exposed to `pg` through pglite-socket with a pool of exactly one connection: a larger pool
  * interleaves statements of different transactions on that one session.
  */
-async function openEmbedded(dataDir: string | undefined): Promise<Database> {
+async function openEmbedded(options: DatabaseOptions): Promise<Database> {
+  const { dataDir } = options;
   let location = "memory://";
   let unlock = (): Promise<void> => Promise.resolve();
   if (dataDir) {
@@ -73,7 +93,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
     max: 1,
     idleTimeoutMillis: 0,
   });
-  pool.on("error", () => undefined);
+  survivesDroppedConnections(pool, options.onConnectionError ?? (() => undefined));
   return {
     pool,
     kind: "embedded",
@@ -134,15 +154,17 @@ export async function withTransaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  // A client whose ROLLBACK failed is in an unknown state: released with an error, it is discarded.
+  let broken: Error | undefined;
   try {
     await client.query("BEGIN");
     const result = await work(client);
     await client.query("COMMIT");
     return result;
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
+    await client.query("ROLLBACK").catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

@@ -101,23 +101,37 @@ export async function finishRun(db: Queryable, lease: Lease): Promise<boolean> {
   return rowCount === 1;
 }
 
-/** Puts a failed run back in the queue after `retryInSeconds`, or fails it for good (null). */
+/**
+ * Puts a failed run back in the queue after `retryInSeconds`, or fails it for good (null).
+ * `refundAttempt` gives the attempt back (the failure was the database's, not the run's) by
+ * allowing one more, not by lowering the count, which stays the lease's fencing token. Bounded,
+ * so a run that somehow always "loses the database" still ends.
+ */
 export async function failRun(
   db: Queryable,
   lease: Lease,
   error: string,
   retryInSeconds: number | null,
+  options: { refundAttempt?: boolean } = {},
 ): Promise<boolean> {
   const { rowCount } = await db.query(
     retryInSeconds === null
       ? `UPDATE runs SET status = 'failed', finished_at = now(), lease_until = NULL, error = $4
          WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'`
       : `UPDATE runs SET status = 'queued', lease_until = NULL, error = $4,
-           available_at = now() + make_interval(secs => $5)
+           available_at = now() + make_interval(secs => $5),
+           max_attempts = CASE WHEN $6 THEN least(max_attempts + 1, 100) ELSE max_attempts END
          WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'`,
     retryInSeconds === null
       ? [lease.runId, lease.workerId, lease.attempt, error]
-      : [lease.runId, lease.workerId, lease.attempt, error, retryInSeconds],
+      : [
+          lease.runId,
+          lease.workerId,
+          lease.attempt,
+          error,
+          retryInSeconds,
+          options.refundAttempt === true,
+        ],
   );
   return rowCount === 1;
 }

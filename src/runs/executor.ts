@@ -52,7 +52,9 @@ export async function executeRun(
   const config = { configurable: { thread_id: run.thread_id }, context: deps.context, signal };
   let snapshot = await deps.graph.getState(config);
   const pending = pendingInterrupts(snapshot);
-  const stoppedMidway = snapshot.next.length > 0 && pending.length === 0;
+  // `next` leaves out tasks whose writes were saved before the step's checkpoint was (a run cut
+  // off between the two): `tasks` still lists them, and invoke(null) applies their writes.
+  const stoppedMidway = snapshot.tasks.length > 0 && pending.length === 0;
 
   if (run.kind === "start" && !snapshot.createdAt) {
     const thread = await findThread(deps.pool, run.thread_id);

@@ -4,6 +4,7 @@ import type { Logger } from "../logger.js";
 import { setThreadStatus } from "../repositories/threads.js";
 import { claimRun, failRun, leaseOf, renewLease, type RunRow } from "../repositories/runs.js";
 import { withTransaction } from "../db/database.js";
+import { isDatabaseUnavailable } from "../db/errors.js";
 import { LeaseLostError } from "./executor.js";
 import type { RunSignals } from "./thread-events.js";
 
@@ -72,6 +73,7 @@ export class Worker {
 
   private async pollLoop(): Promise<void> {
     const pollMs = this.options.pollMs ?? 500;
+    let failures = 0;
     while (this.running) {
       if (this.active.size >= this.options.concurrency) {
         await this.options.signals.nextRun(pollMs);
@@ -80,9 +82,24 @@ export class Worker {
       let run: RunRow | undefined;
       try {
         run = await claimRun(this.options.pool, this.id, this.options.leaseSeconds);
+        if (failures > 0) {
+          this.options.logger.info({ worker: this.id, failures }, "queue reachable again");
+        }
+        failures = 0;
       } catch (error) {
-        this.options.logger.error({ err: error, worker: this.id }, "could not claim a run");
-        await new Promise((r) => setTimeout(r, pollMs));
+        // Back off while the database is away (0.5 s, 1 s, 2 s … 15 s), logging the first
+        // failure and then every tenth, so an outage neither spins nor floods the log.
+        failures++;
+        const delayMs = Math.min(15_000, pollMs * 2 ** Math.min(failures - 1, 5));
+        if (failures === 1 || failures % 10 === 0) {
+          this.options.logger.error(
+            { err: error, worker: this.id, failures, retry_in_ms: delayMs },
+            isDatabaseUnavailable(error)
+              ? "database unavailable; backing off"
+              : "could not claim a run",
+          );
+        }
+        await this.options.signals.nextRun(delayMs);
         continue;
       }
       if (!this.running && run) {
@@ -156,16 +173,24 @@ export class Worker {
 
   private async handleFailure(run: RunRow, error: unknown, log: Logger): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
+    // The database going away is not the run's fault: it is retried soon and the attempt is
+    // given back, so an outage cannot use up a run's attempts and fail it for good.
+    const outage = isDatabaseUnavailable(error);
     const permanent =
-      isPermanent(error) ||
-      (error as { permanent?: boolean })?.permanent === true ||
-      run.attempts >= run.max_attempts;
+      !outage &&
+      (isPermanent(error) ||
+        (error as { permanent?: boolean })?.permanent === true ||
+        run.attempts >= run.max_attempts);
     // Exponential backoff: 1 s, 2 s, 4 s … capped at a minute.
-    const retryIn = permanent ? null : Math.min(60, 2 ** (run.attempts - 1));
-    log.error({ err: error, attempt: run.attempts, retry_in_s: retryIn }, "run failed");
+    const retryIn = permanent ? null : outage ? 1 : Math.min(60, 2 ** (run.attempts - 1));
+    log[outage ? "warn" : "error"](
+      { err: error, attempt: run.attempts, retry_in_s: retryIn },
+      outage ? "run cut off by a database outage; retrying" : "run failed",
+    );
     try {
       await withTransaction(this.options.pool, async (tx) => {
-        if (!(await failRun(tx, leaseOf(run), message, retryIn))) return; // not ours any more
+        const failed = await failRun(tx, leaseOf(run), message, retryIn, { refundAttempt: outage });
+        if (!failed) return; // not ours any more
         await setThreadStatus(tx, run.thread_id, permanent ? "failed" : "queued", {
           error: message,
         });
