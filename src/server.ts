@@ -1,5 +1,5 @@
-import { serve } from "@hono/node-server";
 import { createAppFor } from "./api/app.js";
+import { serveHttp } from "./api/http-server.js";
 import { EnvError, readEnv } from "./env.js";
 import { createLogger } from "./logger.js";
 import { createRuntime } from "./runtime.js";
@@ -36,17 +36,20 @@ async function main(): Promise<void> {
     );
   }
   const app = createAppFor(runtime);
-  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => {
-    logger.info(
-      {
-        url: `http://${env.HOST}:${info.port}`,
-        provider: runtime.context.providers.name,
-        database: runtime.db.description,
-        workers: runtime.worker ? env.WORKER_CONCURRENCY : 0,
-      },
-      "signoff is listening",
-    );
-  });
+  const server = serveHttp(
+    { fetch: app.fetch, port: env.PORT, hostname: env.HOST, maxBodyBytes: env.MAX_BODY_BYTES },
+    (info) => {
+      logger.info(
+        {
+          url: `http://${env.HOST}:${info.port}`,
+          provider: runtime.context.providers.name,
+          database: runtime.db.description,
+          workers: runtime.worker ? env.WORKER_CONCURRENCY : 0,
+        },
+        "signoff is listening",
+      );
+    },
+  );
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { chromium, type Browser } from "playwright-core";
 import type { Hono } from "hono";
+import { serveHttp } from "../../src/api/http-server.js";
 import { parseEnv } from "../../src/env.js";
 
 /** Where a Chromium was found, for the error message and the test log. */
@@ -61,11 +61,11 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** Serves a Hono app over real HTTP on 127.0.0.1 and a free port. */
-export async function serveOverHttp(app: Hono<any>): Promise<HttpServer> {
+/** Serves a Hono app over real HTTP on 127.0.0.1 and a free port, as `npm start` does. */
+export async function serveOverHttp(app: Hono<any>, maxBodyBytes = 1_048_576): Promise<HttpServer> {
   return new Promise((resolve) => {
-    const server = serve(
-      { fetch: app.fetch, port: 0, hostname: "127.0.0.1" },
+    const server = serveHttp(
+      { fetch: app.fetch, port: 0, hostname: "127.0.0.1", maxBodyBytes },
       (info: AddressInfo) => {
         resolve({
           url: `http://127.0.0.1:${info.port}`,
