@@ -18,6 +18,7 @@ import { authenticate } from "./auth.js";
 import { documentRoutes } from "./routes/documents.js";
 import { keyRoutes } from "./routes/keys.js";
 import { metricsRoutes } from "./routes/metrics.js";
+import { createProcessMetrics } from "../metrics/process-metrics.js";
 import { datasetRoutes } from "./routes/datasets.js";
 import { uiRoutes } from "../ui/routes.js";
 import { healthRoutes } from "./routes/health.js";
@@ -96,6 +97,9 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   app.use(requestId());
+  // Request durations by route pattern for /metrics; first, so the time covers everything below.
+  const processMetrics = createProcessMetrics();
+  app.use(processMetrics.middleware);
   app.use(async (c, next) => {
     const started = performance.now();
     c.set("services", services);
@@ -115,10 +119,14 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.use(
     bodyLimit({
       maxSize: deps.maxBodyBytes,
+      // A chunked body that grew past the limit was partly read: the rest cannot be drained, so
+      // the connection is closed rather than left in an unknown state (declared sizes are
+      // refused before this, in http-server.ts).
       onError: (c) =>
         c.json(
           errorJson("payload_too_large", `the request body is over ${deps.maxBodyBytes} bytes`),
           413,
+          { connection: "close" },
         ),
     }),
   );
@@ -140,7 +148,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.route("/reviews", reviewRoutes());
   app.route("/documents", documentRoutes());
   app.route("/keys", keyRoutes());
-  app.route("/metrics", metricsRoutes());
+  app.route("/metrics", metricsRoutes(processMetrics));
   app.route("/datasets", datasetRoutes());
   app.route("/ui", uiRoutes({ allowOpenMode: deps.allowOpenMode }));
 

@@ -1,7 +1,14 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { findActiveKey, hasActiveKeys, type Role } from "../auth/keys.js";
-import { hasRole, isLoopbackHost, OPEN_MODE_PRINCIPAL, type Principal } from "../auth/principal.js";
+import {
+  confinement,
+  hasRole,
+  isLoopbackHost,
+  OPEN_MODE_PRINCIPAL,
+  withinConfinement,
+  type Principal,
+} from "../auth/principal.js";
 import type { ApiEnv } from "./app.js";
 import { ApiError } from "./errors.js";
 
@@ -65,6 +72,13 @@ export function authenticate(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> 
         );
       }
       principal = { id: row.key_id, name: row.name, role: row.role, open: false };
+      if (!withinConfinement(principal, c.req.method, c.req.path)) {
+        throw new ApiError(
+          403,
+          "forbidden",
+          `a ${principal.role} key may only call ${confinement(principal)!.join(" or ")}`,
+        );
+      }
     } else if (allowOpenMode && loopbackRequest(c) && !(await hasActiveKeys(pool))) {
       principal = OPEN_MODE_PRINCIPAL;
     } else {

@@ -262,14 +262,14 @@ export function openApiDocument(): Record<string, unknown> {
       },
       "/metrics": {
         get: {
-          summary: "Prometheus metrics (admin key)",
+          summary: "Prometheus metrics (metrics or admin key)",
           responses: {
             "200": {
               description: "Prometheus text format",
               content: { "text/plain": { schema: { type: "string" } } },
             },
             "401": error("No API key"),
-            "403": error("Not an admin key"),
+            "403": error("Not a metrics or admin key"),
           },
         },
       },

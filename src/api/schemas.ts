@@ -241,7 +241,7 @@ export const reviewEventsResponse = z.object({
 export const keyResponse = z.object({
   key_id: z.uuid(),
   name: z.string(),
-  role: z.enum(["client", "reviewer", "admin"]),
+  role: z.enum(roles),
   prefix: z.string(),
   created_at: timestamp,
   revoked_at: timestamp.nullable(),

@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Queryable } from "../db/database.js";
 
-export const roles = ["client", "reviewer", "admin"] as const;
+/**
+ * What a key may do. `metrics` is for a Prometheus scraper: it reads GET /metrics and nothing
+ * else, so the secret in a scrape config cannot start threads, decide reviews or manage keys.
+ */
+export const roles = ["client", "reviewer", "admin", "metrics"] as const;
 export type Role = (typeof roles)[number];
 
 export interface ApiKeyRow {

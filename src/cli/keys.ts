@@ -12,9 +12,11 @@ import {
 import { parseCli } from "./args.js";
 
 const USAGE = `Usage:
-  npm run keys -- create --role client|reviewer|admin --name NAME   prints the new key once
-  npm run keys -- list                                              names, roles, prefixes
+  npm run keys -- create --role ROLE --name NAME   prints the new key once
+  npm run keys -- list                             names, roles, prefixes
   npm run keys -- revoke --name NAME
+
+  e.g. npm run keys -- create --role metrics --name prometheus
 
 API keys are stored hashed (SHA-256). Once any key exists every API call needs one
 (Authorization: Bearer <key>); with none the server runs in open development mode on 127.0.0.1.
@@ -24,7 +26,8 @@ first then: only one process can open the embedded database; or use POST /keys w
 
 Options:
   --role ROLE    client (start threads, read its own), reviewer (queue, claim, decide, feedback),
-                 admin (everything, documents and keys)
+                 admin (everything, documents and keys), metrics (GET /metrics and nothing
+                 else: the key for a Prometheus scraper)
   --name NAME    who the key belongs to; recorded as the actor of what it does
   -h, --help     show this help`;
 
@@ -39,8 +42,15 @@ if (!command || !["create", "list", "revoke"].includes(command)) {
 }
 const role = values.role;
 const name = values.name;
-if (command === "create" && (!name || !role || !roles.includes(role as Role))) {
-  console.error(`create needs --name and --role (${roles.join(", ")})\n\n${USAGE}`);
+/** "client, reviewer, admin or metrics": the roles as a person would list them. */
+const roleList = `${roles.slice(0, -1).join(", ")} or ${roles.at(-1)}`;
+if (command === "create" && (!name || !role)) {
+  console.error(`create needs --name and --role (${roleList})\n\n${USAGE}`);
+  process.exit(2);
+}
+if (command === "create" && !roles.includes(role as Role)) {
+  // Named, so a typo in a deploy script says what was sent, not just what is allowed.
+  console.error(`unknown role "${role}": use ${roleList}`);
   process.exit(2);
 }
 if (command === "revoke" && !name) {

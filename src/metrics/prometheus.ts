@@ -5,11 +5,19 @@ const LATENCY_BUCKETS = [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400]
 
 type Labels = Record<string, string>;
 
+/**
+ * Appended to every family's HELP: these are counted in the shared database at scrape time, so
+ * N replicas report N identical copies. Scrape one replica for them, or aggregate with max (never
+ * sum) across instances; the process and HTTP families that follow are per process.
+ */
+const SHARED_NOTE =
+  "Computed from the shared database at scrape time: every replica reports the same value.";
+
 class Exposition {
   private readonly lines: string[] = [];
 
   family(name: string, type: "gauge" | "counter" | "histogram", help: string): void {
-    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    this.lines.push(`# HELP ${name} ${help} ${SHARED_NOTE}`, `# TYPE ${name} ${type}`);
   }
 
   sample(name: string, labels: Labels, value: number): void {
@@ -53,8 +61,10 @@ async function histogram(
 }
 
 /**
- * The metrics in Prometheus text format, computed from the database at scrape time, so every
- * API process reports the same numbers however many there are.
+ * The database-derived metrics in Prometheus text format, computed at scrape time, so every API
+ * process reports the same numbers however many there are. Names follow Prometheus conventions:
+ * counters (monotonic: reviews are never deleted, decisions and escalations never undone) end in
+ * `_total`, gauges do not, units are in the name (`_seconds`, `_ratio`).
  */
 export async function renderMetrics(db: Queryable): Promise<string> {
   const out = new Exposition();
@@ -150,10 +160,15 @@ export async function renderMetrics(db: Queryable): Promise<string> {
   const runs = await db.query<{ status: string; n: string }>(
     "SELECT status, count(*) AS n FROM runs WHERE status IN ('queued', 'running') GROUP BY 1 ORDER BY 1",
   );
-  out.family("signoff_runs_pending", "gauge", "Runs waiting for or held by a worker.");
+  // Not "pending": a running run is held by a worker, so the status label says which it is.
+  out.family(
+    "signoff_runs",
+    "gauge",
+    "Runs in the durable queue by status (queued: waiting for a worker; running: held by one).",
+  );
   for (const status of ["queued", "running"]) {
     out.sample(
-      "signoff_runs_pending",
+      "signoff_runs",
       { status },
       Number(runs.rows.find((r) => r.status === status)?.n ?? 0),
     );
@@ -163,7 +178,11 @@ export async function renderMetrics(db: Queryable): Promise<string> {
     `SELECT count(*) FILTER (WHERE delivered_at IS NULL AND failed_at IS NULL) AS pending,
             count(*) FILTER (WHERE failed_at IS NOT NULL) AS failed FROM outbox`,
   );
-  out.family("signoff_webhook_events", "gauge", "Webhook events not yet delivered, and given up.");
+  out.family(
+    "signoff_webhook_events",
+    "gauge",
+    "Webhook events in the outbox by state (pending: not yet delivered; failed: given up).",
+  );
   out.sample("signoff_webhook_events", { state: "pending" }, Number(outbox.rows[0]?.pending ?? 0));
   out.sample("signoff_webhook_events", { state: "failed" }, Number(outbox.rows[0]?.failed ?? 0));
 
