@@ -5,6 +5,7 @@ import { createLogger } from "./logger.js";
 import { createRuntime } from "./runtime.js";
 import { hasActiveKeys } from "./auth/keys.js";
 import { isLoopbackHost } from "./auth/principal.js";
+import { OpenModeGate } from "./auth/open-mode.js";
 import { parseCli } from "./cli/args.js";
 
 const USAGE = `Usage: npm start
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const runtime = await createRuntime({ env, logger, startWorker: env.WORKERS_IN_PROCESS });
-  if (!(await hasActiveKeys(runtime.db.pool))) {
+  const keysAtStart = await hasActiveKeys(runtime.db.pool);
+  if (!keysAtStart) {
     if (!isLoopbackHost(env.HOST)) {
       await runtime.close();
       throw new EnvError(
@@ -35,7 +37,10 @@ async function main(): Promise<void> {
       "no API keys: open development mode, every caller has every role; bound to loopback only",
     );
   }
-  const app = createAppFor(runtime);
+  // Open mode is decided here, once: a key created later ends it until the next start.
+  const app = createAppFor(runtime, {
+    openMode: new OpenModeGate(isLoopbackHost(env.HOST) && !keysAtStart),
+  });
   const server = serveHttp(
     { fetch: app.fetch, port: env.PORT, hostname: env.HOST, maxBodyBytes: env.MAX_BODY_BYTES },
     (info) => {

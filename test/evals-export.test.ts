@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiEnv, Services } from "../src/api/app.js";
 import { authenticate } from "../src/api/auth.js";
+import { OpenModeGate } from "../src/auth/open-mode.js";
 import { ApiError } from "../src/api/errors.js";
 import { datasetRoutes } from "../src/api/routes/datasets.js";
 import type { Database } from "../src/db/database.js";
@@ -46,7 +47,7 @@ function exportApp(h: Harness): Hono<ApiEnv> {
     await next();
   });
   // Tests bind loopback, where open mode (no keys yet) is allowed.
-  app.use("/datasets/*", authenticate(true));
+  app.use("/datasets/*", authenticate(new OpenModeGate(true)));
   app.route("/datasets", datasetRoutes());
   app.onError((error, c) =>
     error instanceof ApiError

@@ -11,6 +11,7 @@ import { DIFF_JS } from "../src/ui/client.js";
 import { escapeHtml, html, jsonForScript } from "../src/ui/html.js";
 import { uiRoutes } from "../src/ui/routes.js";
 import { launchChromium, serveOverHttp, type HttpServer } from "./support/browser.js";
+import { OpenModeGate } from "../src/auth/open-mode.js";
 import { testDatabases } from "./support/databases.js";
 import { QUESTIONS } from "./support/flow.js";
 import { startHarness, type Harness } from "./support/harness.js";
@@ -58,7 +59,7 @@ describe("reviewer page (/ui) in a browser", () => {
       });
       await next();
     });
-    app.route("/ui", uiRoutes({ allowOpenMode }));
+    app.route("/ui", uiRoutes({ openMode: new OpenModeGate(allowOpenMode) }));
     return app;
   }
   const contexts: BrowserContext[] = [];

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type pg from "pg";
 import { isLoopbackHost, type Principal } from "../auth/principal.js";
+import { OpenModeGate } from "../auth/open-mode.js";
 import type { Logger } from "../logger.js";
 import type { Runtime } from "../runtime.js";
 import type { ReviewPolicy } from "../services/review-policy.js";
@@ -44,8 +45,11 @@ export interface AppDeps {
   emit: EmitEvent;
   claimLeaseSeconds: number;
   now?: () => Date;
-  /** Open development mode is possible (no keys yet): only when bound to loopback. */
-  allowOpenMode: boolean;
+  /**
+   * Open development mode: allowed only when bound to loopback with no key at start, and off
+   * for good once a key exists. Decided by the caller that starts the server.
+   */
+  openMode: OpenModeGate;
 }
 
 /** The app over a runtime's database, signals and policies. */
@@ -61,7 +65,8 @@ export function createAppFor(runtime: Runtime, overrides: Partial<AppDeps> = {})
     emit: reviewDeps.emit,
     claimLeaseSeconds: reviewDeps.claimLeaseSeconds,
     now: reviewDeps.now,
-    allowOpenMode: isLoopbackHost(runtime.env.HOST),
+    // Servers check for keys at start (server.ts); before the first request finds one, open.
+    openMode: new OpenModeGate(isLoopbackHost(runtime.env.HOST)),
     ...overrides,
   });
 }
@@ -141,16 +146,16 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/", healthRoutes());
   for (const path of ["/threads", "/reviews", "/documents", "/keys", "/metrics", "/datasets"]) {
-    app.use(path, authenticate(deps.allowOpenMode));
-    app.use(`${path}/*`, authenticate(deps.allowOpenMode));
+    app.use(path, authenticate(deps.openMode));
+    app.use(`${path}/*`, authenticate(deps.openMode));
   }
   app.route("/threads", threadRoutes());
   app.route("/reviews", reviewRoutes());
   app.route("/documents", documentRoutes());
-  app.route("/keys", keyRoutes());
+  app.route("/keys", keyRoutes(deps.openMode));
   app.route("/metrics", metricsRoutes(processMetrics));
   app.route("/datasets", datasetRoutes());
-  app.route("/ui", uiRoutes({ allowOpenMode: deps.allowOpenMode }));
+  app.route("/ui", uiRoutes({ openMode: deps.openMode }));
 
   app.notFound((c) =>
     c.json(errorJson("not_found", `no route for ${c.req.method} ${c.req.path}`), 404),

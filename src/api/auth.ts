@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { findActiveKey, hasActiveKeys, type Role } from "../auth/keys.js";
+import { findActiveKey, type Role } from "../auth/keys.js";
+import type { OpenModeGate } from "../auth/open-mode.js";
 import {
   confinement,
   hasRole,
@@ -48,15 +49,32 @@ function sameOriginRequest(c: Context): boolean {
   }
 }
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/**
+ * A request a browser says came from another site or origin (Sec-Fetch-Site, else Origin). A
+ * client that is not a browser sends neither and is not refused by this (curl in open mode).
+ */
+export function crossSiteBrowserRequest(c: Context): boolean {
+  const site = c.req.header("sec-fetch-site");
+  if (site !== undefined) return site !== "same-origin" && site !== "none";
+  const origin = c.req.header("origin");
+  if (origin === undefined) return false;
+  if (origin === "null") return true;
+  try {
+    return new URL(origin).host !== (c.req.header("host") ?? new URL(c.req.url).host);
+  } catch {
+    return true;
+  }
+}
+
+export const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
  * Resolves the caller from their API key. Open development mode (no key needed, everyone is the
- * same all-roles user) applies only while no active key exists AND the server is bound to
- * loopback (`allowOpenMode`): revoking the last key of a server on a public address does not
- * open it up.
+ * same all-roles user) applies only while the gate says so (bound to loopback and no key since
+ * start) and for requests addressed to a loopback name. In open mode a browser's cross-site
+ * state-changing request (another site's form posting here) is refused, as with the cookie.
  */
-export function authenticate(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> {
+export function authenticate(openMode: OpenModeGate): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const pool = c.var.services.threads.pool;
     const presented = presentedKey(c);
@@ -79,7 +97,14 @@ export function authenticate(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> 
           `a ${principal.role} key may only call ${confinement(principal)!.join(" or ")}`,
         );
       }
-    } else if (allowOpenMode && loopbackRequest(c) && !(await hasActiveKeys(pool))) {
+    } else if (loopbackRequest(c) && (await openMode.isOpen(pool))) {
+      if (!SAFE_METHODS.has(c.req.method) && crossSiteBrowserRequest(c)) {
+        throw new ApiError(
+          403,
+          "cross_origin",
+          "open mode accepts changes only from this server's own pages or from non-browser clients",
+        );
+      }
       principal = OPEN_MODE_PRINCIPAL;
     } else {
       throw new ApiError(401, "unauthenticated", "send an API key: Authorization: Bearer <key>");

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { ApiEnv } from "../api/app.js";
 import { KEY_COOKIE, loopbackRequest } from "../api/auth.js";
 import { findActiveKey, hasActiveKeys } from "../auth/keys.js";
+import { OpenModeGate } from "../auth/open-mode.js";
 import { hasRole, OPEN_MODE_PRINCIPAL, type Principal } from "../auth/principal.js";
 import { ServiceError } from "../services/errors.js";
 import { decodeCursor, getReview, listReviews, type ReviewView } from "../services/reviews.js";
@@ -117,9 +118,10 @@ function sameOrigin(c: Context): boolean {
 type SignInState = "open" | "no_keys" | "keys";
 
 /** Whether a browser must sign in: "open" (open mode), "no_keys" (no key yet, but open mode is off), "keys". */
-async function signInState(c: Context<ApiEnv>, allowOpenMode: boolean): Promise<SignInState> {
-  if (await hasActiveKeys(c.var.services.threads.pool)) return "keys";
-  return allowOpenMode && loopbackRequest(c) ? "open" : "no_keys";
+async function signInState(c: Context<ApiEnv>, openMode: OpenModeGate): Promise<SignInState> {
+  const pool = c.var.services.threads.pool;
+  if (loopbackRequest(c) && (await openMode.isOpen(pool))) return "open";
+  return (await hasActiveKeys(pool)) ? "keys" : "no_keys";
 }
 
 function loginForm(options: { next: string; error?: SafeHtml; state?: SignInState }): SafeHtml {
@@ -166,10 +168,10 @@ function loginForm(options: { next: string; error?: SafeHtml; state?: SignInStat
 /**
  * Resolves the caller exactly as the API's authenticate() does (a key in the Authorization or
  * X-API-Key header, or the signoff_key cookie; open mode only with no key at all, no active key
- * and `allowOpenMode`), but answers a browser: no valid key → the sign-in page, a key without the
+ * and the open-mode gate), but answers a browser: no valid key → the sign-in page, a key without the
  * reviewer or admin role → a 403 page.
  */
-function uiAuth(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> {
+function uiAuth(openMode: OpenModeGate): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const pool = c.var.services.threads.pool;
     const presented = presentedKey(c);
@@ -177,7 +179,7 @@ function uiAuth(allowOpenMode: boolean): MiddlewareHandler<ApiEnv> {
     if (presented) {
       const row = await findActiveKey(pool, presented.key);
       if (row) principal = { id: row.key_id, name: row.name, role: row.role, open: false };
-    } else if (allowOpenMode && loopbackRequest(c) && !(await hasActiveKeys(pool))) {
+    } else if (loopbackRequest(c) && (await openMode.isOpen(pool))) {
       principal = OPEN_MODE_PRINCIPAL;
     }
     if (!principal) {
@@ -254,14 +256,14 @@ async function confirmation(c: Context<ApiEnv>, reviewId: string | undefined): P
 
 export interface UiOptions {
   /**
-   * Open development mode (no key needed while none exists), as the API's authenticate() gets
-   * it; off unless the app passes it, so the page is never more open than the API.
+   * Open development mode, the same gate the API's authenticate() uses; off unless the app
+   * passes it, so the page is never more open than the API.
    */
-  allowOpenMode?: boolean;
+  openMode?: OpenModeGate;
 }
 
 export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
-  const allowOpenMode = options.allowOpenMode ?? false;
+  const openMode = options.openMode ?? new OpenModeGate(false);
   const app = new Hono<ApiEnv>();
 
   app.onError((error, c) => {
@@ -282,7 +284,7 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
 
   // Sign-in and sign-out come before the authentication below.
   app.get("/login", async (c) => {
-    const state = await signInState(c, allowOpenMode);
+    const state = await signInState(c, openMode);
     const expired = c.req.query("expired")
       ? html`Your key is no longer valid (it was revoked, or the sign-in expired). Sign in again.`
       : undefined;
@@ -343,7 +345,7 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
     return c.redirect("/ui/login", 303);
   });
 
-  app.use("*", uiAuth(allowOpenMode));
+  app.use("*", uiAuth(openMode));
 
   // The queue.
   app.get("/", async (c) => {

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { OpenModeGate } from "../../auth/open-mode.js";
 import { createKey, KeyNameTakenError, listKeys, revokeKey } from "../../auth/keys.js";
 import { notFound, ServiceError } from "../../services/errors.js";
 import type { ApiEnv } from "../app.js";
@@ -15,8 +16,11 @@ const view = (row: Awaited<ReturnType<typeof listKeys>>[number]) => ({
   revoked_at: row.revoked_at?.toISOString() ?? null,
 });
 
-/** API keys, admin only. The key itself is in the creation response and nowhere else. */
-export function keyRoutes(): Hono<ApiEnv> {
+/**
+ * API keys, admin only. The key itself is in the creation response and nowhere else. The first
+ * key ends open mode in this process at once (other processes notice on their next request).
+ */
+export function keyRoutes(openMode: OpenModeGate): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.use(requireRole("admin"));
   app.get("/", async (c) =>
@@ -26,6 +30,7 @@ export function keyRoutes(): Hono<ApiEnv> {
     const body = await jsonBody(c, createKeyBody);
     try {
       const { key, row } = await createKey(c.var.services.threads.pool, body.name, body.role);
+      openMode.close();
       return c.json({ ...view(row), key }, 201);
     } catch (error) {
       if (error instanceof KeyNameTakenError)

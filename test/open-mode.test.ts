@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAppFor } from "../src/api/app.js";
+import { createKey } from "../src/auth/keys.js";
+import { OpenModeGate } from "../src/auth/open-mode.js";
+import type { Database } from "../src/db/database.js";
+import { testDatabases } from "./support/databases.js";
+import { QUESTIONS } from "./support/flow.js";
+import { startHarness, type Harness } from "./support/harness.js";
+
+const CROSS_SITE = { origin: "https://evil.example", "sec-fetch-site": "cross-site" };
+
+describe.each(testDatabases)("open mode ($name)", (kind) => {
+  let db: Database;
+  let h: Harness;
+
+  beforeAll(async () => {
+    db = await kind.open();
+    h = await startHarness(db, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await db?.close();
+  });
+
+  it("refuses a cross-site browser POST, and takes one from curl or the server's own pages", async () => {
+    const question = { question: QUESTIONS.answerable };
+    const forged = await h.call("POST", "/threads", question, CROSS_SITE);
+    expect(forged.status).toBe(403);
+    expect(forged.body.error.code).toBe("cross_origin");
+    const claim = await h.call(
+      "POST",
+      "/reviews/00000000-0000-4000-8000-000000000000/claim",
+      undefined,
+      { origin: "https://evil.example" },
+    );
+    expect(claim.status).toBe(403);
+    const nullOrigin = await h.call("POST", "/threads", question, { origin: "null" });
+    expect(nullOrigin.status).toBe(403);
+    // Reading is still open; a browser on this origin and a client sending neither header write.
+    expect((await h.call("GET", "/reviews", undefined, CROSS_SITE)).status).toBe(200);
+    const own = await h.call("POST", "/threads", question, {
+      origin: "http://localhost",
+      host: "localhost",
+      "sec-fetch-site": "same-origin",
+    });
+    expect(own.status).toBe(202);
+    expect((await h.call("POST", "/threads", question)).status).toBe(202);
+  });
+
+  it("ends when the first key is made and does not come back when the last key is revoked", async () => {
+    expect((await h.call("GET", "/reviews")).status).toBe(200);
+    const made = await h.call("POST", "/keys", { name: "root", role: "admin" });
+    expect(made.status).toBe(201);
+    const auth = { authorization: `Bearer ${made.body.key}` };
+    expect((await h.call("GET", "/reviews")).status).toBe(401);
+    const revoked = await h.call("DELETE", `/keys/${made.body.key_id}`, undefined, auth);
+    expect(revoked.status).toBe(200);
+    expect((await h.call("GET", "/keys", undefined, auth)).status).toBe(401);
+    // No active key now, and still no open mode: everyone would be admin.
+    expect((await h.call("GET", "/reviews")).status).toBe(401);
+    expect((await h.call("POST", "/keys", { name: "me", role: "admin" })).status).toBe(401);
+    const page = await h.app.request("/ui");
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toMatch(/^\/ui\/login/);
+    // A restart with no active key opens it again (the operator's explicit choice).
+    const restarted = createAppFor(h.runtime, { openMode: new OpenModeGate(true) });
+    expect((await restarted.request("/reviews")).status).toBe(200);
+  });
+
+  it("ends in this process when another process sharing the database makes a key", async () => {
+    const app = createAppFor(h.runtime, { openMode: new OpenModeGate(true) });
+    expect((await app.request("/reviews")).status).toBe(200);
+    await createKey(db.pool, "made-elsewhere", "admin");
+    expect((await app.request("/reviews")).status).toBe(401);
+  });
+
+  it("is off from the start when keys exist at start, or the server is not on loopback", async () => {
+    const locked = createAppFor(h.runtime, { openMode: new OpenModeGate(false) });
+    expect((await locked.request("/reviews")).status).toBe(401);
+    expect((await locked.request("/ui")).status).toBe(302);
+  });
+});
