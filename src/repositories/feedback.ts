@@ -15,12 +15,15 @@ export interface NewFeedback {
   root_cause?: string;
   context: Record<string, unknown>;
   actor: string;
+  /** The caller's key id; with idempotency_key, what makes a repeated request recognisable. */
+  caller_id?: string;
   idempotency_key?: string;
 }
 
 export interface FeedbackRow extends Required<
-  Omit<NewFeedback, "review_id" | "idempotency_key" | "root_cause">
+  Omit<NewFeedback, "review_id" | "idempotency_key" | "root_cause" | "caller_id">
 > {
+  caller_id: string | null;
   root_cause: string | null;
   feedback_id: string;
   review_id: string | null;
@@ -28,15 +31,18 @@ export interface FeedbackRow extends Required<
   created_at: Date;
 }
 
-/** Inserts feedback; a second insert with the same review or idempotency key returns undefined. */
+/**
+ * Inserts feedback; a second insert for the same review, or with the same caller and
+ * idempotency key, returns undefined.
+ */
 export async function insertFeedback(
   db: Queryable,
   f: NewFeedback,
 ): Promise<FeedbackRow | undefined> {
   const { rows } = await db.query<FeedbackRow>(
     `INSERT INTO feedback (thread_id, review_id, source, stage, decision_type, rating, reasons, comment,
-       correction, instructions, chunk_ids, context, actor, idempotency_key, root_cause)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       correction, instructions, chunk_ids, context, actor, idempotency_key, root_cause, caller_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT DO NOTHING RETURNING *`,
     [
       f.thread_id,
@@ -54,6 +60,7 @@ export async function insertFeedback(
       f.actor,
       f.idempotency_key ?? null,
       f.root_cause ?? null,
+      f.caller_id ?? null,
     ],
   );
   return rows[0];
@@ -61,11 +68,12 @@ export async function insertFeedback(
 
 export async function findFeedbackByIdempotencyKey(
   db: Queryable,
+  callerId: string,
   key: string,
 ): Promise<FeedbackRow | undefined> {
   const { rows } = await db.query<FeedbackRow>(
-    "SELECT * FROM feedback WHERE idempotency_key = $1",
-    [key],
+    "SELECT * FROM feedback WHERE caller_id = $1 AND idempotency_key = $2",
+    [callerId, key],
   );
   return rows[0];
 }

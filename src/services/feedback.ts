@@ -41,7 +41,8 @@ export async function recordUserFeedback(
   pool: pg.Pool,
   threadId: string,
   feedback: UserFeedback,
-  actor: string,
+  /** The caller: its name is recorded as the actor, its key id scopes the idempotency key. */
+  caller: { id: string; name: string },
   idempotencyKey?: string,
 ): Promise<FeedbackResult> {
   const thread = await findThread(pool, threadId);
@@ -69,11 +70,15 @@ export async function recordUserFeedback(
       risk_tier: thread.risk_tier,
       metadata: thread.metadata,
     },
-    actor,
+    actor: caller.name,
+    caller_id: caller.id,
     idempotency_key: idempotencyKey,
   });
   const stored =
-    row ?? (idempotencyKey ? await findFeedbackByIdempotencyKey(pool, idempotencyKey) : undefined);
+    row ??
+    (idempotencyKey
+      ? await findFeedbackByIdempotencyKey(pool, caller.id, idempotencyKey)
+      : undefined);
   if (!stored) throw new Error("feedback insert returned nothing");
   if (stored.thread_id !== threadId) {
     throw new ServiceError(

@@ -52,7 +52,7 @@ export function threadRoutes(): Hono<ApiEnv> {
       c.var.services.threads.pool,
       threadId,
       body,
-      c.var.actor,
+      { id: c.var.principal.id, name: c.var.principal.name },
       idempotencyKeyHeader(c),
     );
     const { created, ...rest } = result;
