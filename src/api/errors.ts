@@ -33,7 +33,8 @@ export class ApiError extends HTTPException {
  */
 export function isDataException(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code);
+  // Class 54 (program limit exceeded: too deeply nested, too complex) is the input's doing too.
+  return typeof code === "string" && /^(22|54)[0-9A-Z]{3}$/.test(code);
 }
 
 export { isDatabaseUnavailable } from "../db/errors.js";

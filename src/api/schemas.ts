@@ -5,6 +5,7 @@ import { threadStatuses } from "../repositories/threads.js";
 import { reviewStatuses } from "../repositories/reviews.js";
 import { feedbackReasons } from "../services/feedback.js";
 import { roles } from "../auth/keys.js";
+import { boundedJsonObject, METADATA_LIMITS } from "../validation/bounded-json.js";
 
 /** Request and response schemas: they validate requests and are the OpenAPI document. */
 
@@ -13,7 +14,7 @@ const waitSeconds = z.coerce.number().min(0).max(60).optional();
 export const createThreadBody = z
   .object({
     question: z.string().trim().min(1).max(4000),
-    metadata: z.record(z.string(), z.unknown()).default({}),
+    metadata: boundedJsonObject(METADATA_LIMITS).default({}),
   })
   .strict();
 
