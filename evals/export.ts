@@ -8,6 +8,7 @@ import { migrate } from "../src/db/migrate.js";
 import { readEnv } from "../src/env.js";
 import { describeStats, exportExamples, toJsonl } from "../src/evals/export.js";
 import { uploadToLangSmith } from "../src/evals/export-langsmith.js";
+import { isStorableTimestamp } from "../src/validation/timestamps.js";
 
 const USAGE = `Usage: npm run evals:export -- --out FILE [options]
 
@@ -53,7 +54,7 @@ if (
   usageError(`--test-share must be a number from 0 to 1, not "${values["test-share"]}"`);
 }
 const since = values.since === undefined ? undefined : new Date(values.since);
-if (since && Number.isNaN(since.getTime()))
+if (since && (Number.isNaN(since.getTime()) || !isStorableTimestamp(values.since!)))
   usageError(`--since must be an ISO 8601 date or time, not "${values.since}"`);
 const split = values.split;
 if (split !== undefined && split !== "train" && split !== "test")

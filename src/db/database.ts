@@ -43,6 +43,26 @@ function survivesDroppedConnections(pool: pg.Pool, onError: (error: Error) => vo
   pool.on("error", onError);
 }
 
+/**
+ * `pool.query()` in pg-pool releases its client *with the query's error*, which closes the
+ * connection: every refused statement (a bad date, a NUL byte) costs a reconnect. On the
+ * embedded database that reconnect raced the old session's teardown and other requests failed
+ * with "Connection terminated unexpectedly" (503s beside one client's bad input). Here a client
+ * goes back to the pool after any statement error; pg-pool still discards it if the connection
+ * itself broke (it checks that the client is queryable on release).
+ */
+function keepConnectionsOnStatementErrors(pool: pg.Pool): void {
+  const query = async (text: unknown, values?: unknown): Promise<unknown> => {
+    const client = await pool.connect();
+    try {
+      return await client.query(text as string, values as unknown[]);
+    } finally {
+      client.release();
+    }
+  };
+  (pool as { query: unknown }).query = query;
+}
+
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: url,
@@ -52,6 +72,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     keepAlive: true,
   });
   survivesDroppedConnections(pool, options.onConnectionError ?? (() => undefined));
+  keepConnectionsOnStatementErrors(pool);
   const parsed = new URL(url);
   return {
     pool,
@@ -82,7 +103,9 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
     await unlock();
     throw error;
   }
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
+  // The pool holds one connection; the server accepts a few so that a replacement is never
+  // refused while a closed one is still being torn down (its queue still runs one at a time).
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 });
   await server.start();
   const [host, port] = splitHostPort(server.getServerConn());
   const pool = new pg.Pool({
@@ -94,6 +117,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
     idleTimeoutMillis: 0,
   });
   survivesDroppedConnections(pool, options.onConnectionError ?? (() => undefined));
+  keepConnectionsOnStatementErrors(pool);
   return {
     pool,
     kind: "embedded",

@@ -1,3 +1,4 @@
+import { isStorableTimestamp } from "../validation/timestamps.js";
 import type pg from "pg";
 import { createHash } from "node:crypto";
 import { withTransaction, type Queryable } from "../db/database.js";
@@ -160,6 +161,7 @@ export function decodeCursor(cursor: string): QueueCursor | undefined {
       /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)$/.test(
         value.created_at,
       ) &&
+      isStorableTimestamp(value.created_at) &&
       typeof value.review_id === "string" &&
       /^[0-9a-f-]{36}$/i.test(value.review_id)
     ) {

@@ -4,13 +4,17 @@ import { z } from "zod";
 import type { ApiEnv } from "../app.js";
 import { requireRole } from "../auth.js";
 import { query } from "../validate.js";
+import { isStorableTimestamp } from "../../validation/timestamps.js";
 import { exportExamples, toJsonl } from "../../evals/export.js";
 
 /** `GET /datasets/export` query: the CLI's options. */
 export const exportDatasetQuery = z
   .object({
     /** Only threads with human signal at or after this time (ISO 8601 date or date-time). */
-    since: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+    since: z
+      .union([z.iso.datetime({ offset: true }), z.iso.date()])
+      .refine(isStorableTimestamp, "not a date Postgres can store (years 1 to 9999)")
+      .optional(),
     /** Share of questions in the test split (default 0.2). */
     test_share: z
       .string()
