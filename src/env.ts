@@ -10,6 +10,9 @@ const booleanFlag = z
 
 const unitInterval = z.coerce.number().min(0).max(1);
 
+/** An age in days for retention; 0 means keep forever (a hundred years is the upper bound). */
+const retentionDays = z.coerce.number().min(0).max(36_500);
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -56,6 +59,49 @@ export const envSchema = z.object({
   CLAIM_LEASE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   /** How often the worker's sweeper looks for expired claims and overdue reviews. */
   SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0.05).max(3600).default(15),
+
+  /**
+   * Retention, run by the worker's sweeper (src/runs/retention.ts). Every `_DAYS` variable is an
+   * age in days (fractions allowed) after which rows go; 0 keeps them forever; unset means the
+   * default. Threads, reviews and feedback are never deleted.
+   *
+   * Finished runs (succeeded, or failed for good) of finished threads. A finished run is only a
+   * record of attempts, and the thread row keeps the outcome and any error: a month covers any
+   * investigation of a recent incident.
+   */
+  RETENTION_RUNS_DAYS: retentionDays.default(30),
+  /**
+   * Delivered or given-up webhook events and their delivery attempts. Retries of an event end
+   * within hours (backoff caps at an hour), so a month is long past any redelivery and long
+   * enough to look into a failed one.
+   */
+  RETENTION_OUTBOX_DAYS: retentionDays.default(30),
+  /**
+   * Checkpoints of completed threads, pruned to the last one per namespace (getState, the thread
+   * API and the audit trail keep working; Studio's time travel through the thread does not). A
+   * week keeps recent threads debuggable step by step; after that only history goes.
+   */
+  RETENTION_CHECKPOINTS_DAYS: retentionDays.default(7),
+  /**
+   * The review audit trail (review_events), counted from the review's decision. Kept forever
+   * unless set: it is the compliance record, and deleting it is the operator's decision.
+   */
+  RETENTION_REVIEW_EVENTS_DAYS: retentionDays.default(0),
+  /**
+   * Rows per delete statement, each its own short transaction; checkpoint pruning takes
+   * batch size / 50 threads per batch (at least one), a thread having about 50 checkpoint rows.
+   * Small enough that a batch takes milliseconds, also on the embedded database where it holds
+   * the only connection.
+   */
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  /**
+   * Batches per table per pass; what is left waits for the next pass, so one pass after a long
+   * pause (or with retention just switched on) cannot run for minutes. 20 × 500 = 10,000 rows
+   * per table every 10 minutes, over a million a day.
+   */
+  RETENTION_MAX_BATCHES: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** How often the sweeper runs a retention pass. A pass with nothing to delete is a few index seeks. */
+  RETENTION_INTERVAL_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
 
   /** Where webhook events are POSTed; no webhooks when unset. */
   WEBHOOK_URL: z.string().url().optional(),

@@ -16,6 +16,7 @@ import { emitNothing, emitToOutbox, type EmitEvent } from "./webhooks/emit.js";
 import { RunSignals } from "./runs/thread-events.js";
 import { Worker } from "./runs/worker.js";
 import { Sweeper } from "./runs/sweeper.js";
+import { retentionPolicyFromEnv } from "./runs/retention.js";
 import type { ReviewServiceDeps } from "./services/reviews.js";
 import { WebhookDeliverer } from "./webhooks/deliverer.js";
 
@@ -119,7 +120,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       now: () => new Date(),
     };
     const sweeper = options.startWorker
-      ? new Sweeper(reviewDeps, logger, env.SWEEP_INTERVAL_SECONDS * 1000)
+      ? new Sweeper(reviewDeps, logger, env.SWEEP_INTERVAL_SECONDS * 1000, {
+          policy: retentionPolicyFromEnv(env),
+          intervalMs: env.RETENTION_INTERVAL_SECONDS * 1000,
+        })
       : undefined;
     const deliverer =
       options.startWorker && env.WEBHOOK_URL && env.WEBHOOK_SECRET

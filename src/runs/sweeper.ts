@@ -8,8 +8,21 @@ import {
 } from "../repositories/reviews.js";
 import { ServiceError } from "../services/errors.js";
 import { decide, escalate, type ReviewServiceDeps } from "../services/reviews.js";
+import {
+  isRetentionEnabled,
+  nothingDeleted,
+  runRetention,
+  type RetentionPolicy,
+  type RetentionResult,
+} from "./retention.js";
 
 export const SLA_ACTOR = "system:sla";
+
+/** Retention passes run by the sweeper on their own, slower, timer. */
+export interface SweeperRetention {
+  policy: RetentionPolicy;
+  intervalMs: number;
+}
 
 export interface SweepResult {
   expired: number;
@@ -22,15 +35,20 @@ export interface SweepResult {
  * reviews past their due time, and resolves reviews past their fallback time with the safe
  * fallback reply (a `reject` by system:sla, through the same exactly-once decision path, so a
  * reviewer deciding at the same moment wins or loses cleanly). Any number of workers may sweep.
+ * On a slower timer of its own it also runs retention passes, which delete finished work.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private retaining: Promise<unknown> | undefined;
 
   constructor(
     private readonly deps: ReviewServiceDeps,
     private readonly logger: Logger,
     private readonly intervalMs: number,
+    /** Absent, or with every age 0, nothing is ever deleted. */
+    private readonly retention?: SweeperRetention,
   ) {}
 
   start(): void {
@@ -42,12 +60,40 @@ export class Sweeper {
         .finally(() => (this.running = undefined));
     }, this.intervalMs);
     this.timer.unref();
+    // A timer of its own: the review clock ticks every few seconds, retention needs minutes, and
+    // a long retention pass must not delay an SLA fallback.
+    if (this.retention && isRetentionEnabled(this.retention.policy)) {
+      this.retentionTimer = setInterval(() => {
+        if (this.retaining) return;
+        this.retaining = this.retain()
+          .catch((err: unknown) => this.logger.error({ err }, "retention pass failed"))
+          .finally(() => (this.retaining = undefined));
+      }, this.retention.intervalMs);
+      this.retentionTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.retentionTimer);
     this.timer = undefined;
-    await this.running;
+    this.retentionTimer = undefined;
+    await Promise.all([this.running, this.retaining]);
+  }
+
+  /**
+   * One retention pass (see src/runs/retention.ts), logged as one line with the rows deleted per
+   * table when anything was. Any number of workers may run it at once: batches skip rows another
+   * one holds.
+   */
+  async retain(now: Date = this.deps.now()): Promise<RetentionResult | undefined> {
+    if (!this.retention) return undefined;
+    const result = await runRetention(this.deps.pool, this.retention.policy, now);
+    if (!nothingDeleted(result)) {
+      const { capped, ...counts } = result;
+      this.logger.info({ ...counts, ...(capped.length ? { capped } : {}) }, "retention pass");
+    }
+    return result;
   }
 
   async sweep(now: Date = this.deps.now()): Promise<SweepResult> {
