@@ -22,6 +22,9 @@ never move an example between splits. GET /datasets/export serves the same lines
 Uses DATABASE_URL, or the embedded database under DATA_DIR when it is unset (stop the server
 first then: only one process can open the embedded database; or use GET /datasets/export).
 
+To pipe the JSONL, run it as \`npm run -s evals:export -- --out - | …\`: without -s, npm prints
+its own "> signoff@… evals:export" banner on stdout first. Progress always goes to stderr.
+
 Options:
   --out FILE                 where to write the JSONL; - for stdout (required)
   --test-share N             share of questions in the test split, 0 to 1 (default 0.2)

@@ -4,7 +4,7 @@ import { openDatabase } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
 import { readEnv } from "../env.js";
 import { ingestDirectory } from "../knowledge/seed.js";
-import { parseCli } from "./args.js";
+import { parseCli, plural } from "./args.js";
 
 const USAGE = `Usage: npm run ingest -- DIR [DIR ...]
 
@@ -40,12 +40,12 @@ try {
       if (result.created) added++;
       else skipped++;
       chunks += result.created ? result.chunks : 0;
-      const status = result.created ? `added, ${result.chunks} chunks` : "already there";
+      const status = result.created ? `added, ${plural(result.chunks, "chunk")}` : "already there";
       process.stderr.write(`[${index}/${total}] ${path.relative(root, file)}: ${status}\n`);
     });
   }
   console.log(
-    `ingested ${added} documents (${chunks} chunks), skipped ${skipped} already present, into ${db.description}`,
+    `ingested ${plural(added, "document")} (${plural(chunks, "chunk")}), skipped ${skipped} already present, into ${db.description}`,
   );
 } catch (error) {
   console.error(`ingest failed: ${(error as Error).message}`);

@@ -10,6 +10,7 @@ import { findActiveKey, hasActiveKeys } from "../auth/keys.js";
 import { OpenModeGate } from "../auth/open-mode.js";
 import { hasRole, OPEN_MODE_PRINCIPAL, type Principal } from "../auth/principal.js";
 import { ServiceError } from "../services/errors.js";
+import { isDatabaseUnavailable } from "../db/errors.js";
 import { decodeCursor, getReview, listReviews, type ReviewView } from "../services/reviews.js";
 import type { QueueCursor } from "../repositories/reviews.js";
 import { COMMON_JS, DIFF_JS, QUEUE_JS, REVIEW_JS } from "./client.js";
@@ -278,6 +279,18 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
     if (error instanceof HTTPException && error.status >= 400 && error.status < 500) {
       return errorPage(c, error.status, "That did not work", html`${error.message}`);
     }
+    if (error instanceof ServiceError && error.status < 500) {
+      return errorPage(c, error.status, "That did not work", html`${error.message}`);
+    }
+    // A page is answered with a page, also when the database is away; the app's handler logs it.
+    if (isDatabaseUnavailable(error)) {
+      return errorPage(
+        c,
+        503,
+        "The database cannot be reached",
+        html`signoff cannot reach its database right now. Try again in a moment.`,
+      );
+    }
     // Anything else goes to the app's handler, which logs it.
     throw error;
   });
@@ -352,6 +365,15 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
     const filter = readFilter((n) => c.req.query(n));
     const rawCursor = c.req.query("cursor");
     const cursor = rawCursor ? decodeCursor(rawCursor) : undefined;
+    if (rawCursor && !cursor) {
+      return errorPage(
+        c,
+        400,
+        "This page link does not work",
+        html`The link to this page of the queue is damaged or out of date.
+          <a href="/ui">Go to the start of the queue</a>.`,
+      );
+    }
     const deps = c.var.services.reviews;
     const { items, next_cursor } = await listReviews(deps, {
       ...listFilter(filter, c.var.actor),
