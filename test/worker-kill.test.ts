@@ -75,6 +75,17 @@ describe.runIf(testDatabaseUrl)("a worker process killed mid-run (postgres)", ()
       () => bedrock.requests.length > 0,
       `the worker process to call the model\n${childLog}`,
     );
+    // LangGraph writes checkpoints in the background (durability "async"): under load the
+    // model call can start before the checkpoint after retrieval is stored. Kill only once it
+    // is, so "continues from the checkpoint" is what is tested, not the machine's speed.
+    await until(async () => {
+      const { rows } = await db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM checkpoints
+         WHERE thread_id = $1 AND (metadata->>'step')::int >= 1`,
+        [threadId],
+      );
+      return rows[0]!.n > 0;
+    }, `the checkpoint after retrieval\n${childLog}`);
     const held = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [threadId]);
     expect(held.rows[0]).toMatchObject({ status: "running", attempts: 1 });
     const deadWorker = held.rows[0]!.worker_id;
@@ -105,7 +116,16 @@ describe.runIf(testDatabaseUrl)("a worker process killed mid-run (postgres)", ()
       [threadId],
     );
     const writers = Object.fromEntries(tasks.rows.map((r) => [r.channel, r.n]));
-    expect(writers).toEqual({ riskTier: 1, retrieval: 1, draft: 1 });
+    const trail = await db.pool.query(
+      `SELECT checkpoint_id, task_id, channel FROM checkpoint_writes
+       WHERE thread_id = $1 ORDER BY checkpoint_id, task_id, idx`,
+      [threadId],
+    );
+    expect(writers, `${JSON.stringify(trail.rows)}\n${childLog}`).toEqual({
+      riskTier: 1,
+      retrieval: 1,
+      draft: 1,
+    });
 
     const review = await pendingReview(survivor, paused);
     expect(review.card.draft?.provider).toBe("offline-extractive");
