@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser } from "playwright-core";
 import type { Hono } from "hono";
@@ -31,8 +32,28 @@ export async function findChromium(
   const system = SYSTEM_CHROMIUMS.find((candidate) => existsSync(candidate));
   if (system) return { path: system, source: "system" };
   // Unpacks its brotli-compressed binary to the temp directory on first use (a few seconds).
+  // test/global-setup.ts calls this once before any test file runs, so two test files never
+  // unpack it at the same time, and it checks that what is there runs.
   const { default: packaged } = await import("@sparticuz/chromium");
   return { path: await packaged.executablePath(), source: "@sparticuz/chromium" };
+}
+
+/**
+ * Finds Chromium and checks it starts (`--version`). A binary left half-written by an
+ * interrupted unpack is removed and unpacked again, once.
+ */
+export async function ensureChromium(): Promise<ChromiumLocation> {
+  for (let attempt = 1; ; attempt++) {
+    const found = await findChromium();
+    const check = spawnSync(found.path, ["--version"], { timeout: 30_000, encoding: "utf8" });
+    if (check.status === 0) return found;
+    if (found.source !== "@sparticuz/chromium" || attempt > 1) {
+      throw new Error(
+        `Chromium at ${found.path} (${found.source}) does not start: ${check.stderr || check.error?.message || `exit ${check.status}`}`,
+      );
+    }
+    rmSync(found.path, { force: true });
+  }
 }
 
 /**
