@@ -133,15 +133,25 @@ export class WebhookDeliverer {
   }
 
   private async pollLoop(): Promise<void> {
+    let failures = 0;
     while (this.running) {
       let busy = false;
       try {
         const { delivered, failed, retried } = await this.deliverDue();
         busy = delivered + failed + retried >= this.batchSize;
+        failures = 0;
       } catch (error) {
-        this.log.error({ err: error }, "webhook delivery pass failed");
+        // Usually the database is away: back off (doubling to 15 s) and log the first failure
+        // and every tenth, instead of one line per poll for the whole outage.
+        failures++;
+        if (failures === 1 || failures % 10 === 0) {
+          this.log.error({ err: error, failures }, "webhook delivery pass failed");
+        }
       }
-      if (this.running && !busy) await this.sleep(this.pollMs);
+      const delayMs = failures
+        ? Math.min(15_000, this.pollMs * 2 ** Math.min(failures, 5))
+        : this.pollMs;
+      if (this.running && !busy) await this.sleep(delayMs);
     }
   }
 
