@@ -62,8 +62,10 @@ export function settingsFromEnv(env: Env): Partial<GraphSettings> {
 
 /**
  * Runs `work` (the start-up migration) until the database answers: a server started before its
- * database, or during a restart of it, waits and says so instead of exiting. Anything other than
- * unavailability (bad credentials, no such database, a failed migration) fails at once.
+ * database, or during a restart of it, waits and says so instead of exiting. A host name that
+ * does not resolve counts as "not yet" too (in a cluster the database's name often appears after
+ * the app), so a mistyped host waits, logging ENOTFOUND on every try. Anything else (bad
+ * credentials, no such database, a failed migration) fails at once.
  */
 async function untilDatabaseAnswers<T>(work: () => Promise<T>, logger: Logger): Promise<T> {
   for (let attempt = 1; ; attempt++) {

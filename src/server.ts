@@ -38,9 +38,9 @@ async function main(): Promise<void> {
     );
   }
   // Open mode is decided here, once: a key created later ends it until the next start.
-  const app = createAppFor(runtime, {
-    openMode: new OpenModeGate(isLoopbackHost(env.HOST) && !keysAtStart),
-  });
+  const openMode = new OpenModeGate(isLoopbackHost(env.HOST) && !keysAtStart);
+  await openMode.isOpen(runtime.db.pool); // the first look: keys made from now on end it
+  const app = createAppFor(runtime, { openMode });
   const server = serveHttp(
     { fetch: app.fetch, port: env.PORT, hostname: env.HOST, maxBodyBytes: env.MAX_BODY_BYTES },
     (info) => {

@@ -70,6 +70,7 @@ describe("timestamps are checked before SQL", () => {
       "2024-02-29",
       "0001-01-01",
       "2026-12-02 10:00:00.123456+00",
+      "2026-12-02T10:00:00-15:30",
     ]) {
       expect(isStorableTimestamp(ok), ok).toBe(true);
     }
@@ -78,6 +79,7 @@ describe("timestamps are checked before SQL", () => {
       "2026-02-31",
       "2026-13-01",
       "2026-12-02T24:00:00Z",
+      "2026-12-02T10:00:00+16:00",
       "10000-01-01",
       "soon",
     ]) {

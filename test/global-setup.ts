@@ -1,11 +1,11 @@
 import pg from "pg";
 import { parseEnv } from "../src/env.js";
-import { ensureChromium } from "./support/browser.js";
+import { findChromium } from "./support/browser.js";
 
 /** With TEST_DATABASE_URL set, an unreachable server fails the whole run instead of skipping. */
 export default async function setup(): Promise<void> {
   // Once, before the test files run in parallel: the browser tests' Chromium, unpacked if need be.
-  const chromium = await ensureChromium();
+  const chromium = await findChromium();
   console.log(`browser tests use ${chromium.path} (${chromium.source})`);
   const url = parseEnv(process.env).TEST_DATABASE_URL;
   if (!url) {

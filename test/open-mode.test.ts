@@ -34,6 +34,7 @@ describe.each(testDatabases)("open mode ($name)", (kind) => {
       { origin: "https://evil.example" },
     );
     expect(claim.status).toBe(403);
+    expect(claim.body.error.code).toBe("cross_origin");
     const nullOrigin = await h.call("POST", "/threads", question, { origin: "null" });
     expect(nullOrigin.status).toBe(403);
     // Reading is still open; a browser on this origin and a client sending neither header write.
@@ -71,6 +72,15 @@ describe.each(testDatabases)("open mode ($name)", (kind) => {
     const app = createAppFor(h.runtime, { openMode: new OpenModeGate(true) });
     expect((await app.request("/reviews")).status).toBe(200);
     await createKey(db.pool, "made-elsewhere", "admin");
+    expect((await app.request("/reviews")).status).toBe(401);
+  });
+
+  it("ends when another process makes a key and revokes it between two requests", async () => {
+    await db.pool.query("UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL");
+    const app = createAppFor(h.runtime, { openMode: new OpenModeGate(true) });
+    expect((await app.request("/reviews")).status).toBe(200);
+    const { row } = await createKey(db.pool, "made-and-revoked", "admin");
+    await db.pool.query("UPDATE api_keys SET revoked_at = now() WHERE key_id = $1", [row.key_id]);
     expect((await app.request("/reviews")).status).toBe(401);
   });
 

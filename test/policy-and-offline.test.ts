@@ -122,10 +122,9 @@ describe("text analysis", () => {
     expect(terms("expires expire")).toEqual(["expir", "expir"]);
   });
   it("does not end a sentence at a.m., p.m. or e.g.", () => {
-    expect(sentences("Wires sent before 4:00 p.m. Eastern Time arrive the same day. Others wait.")).toEqual([
-      "Wires sent before 4:00 p.m. Eastern Time arrive the same day.",
-      "Others wait.",
-    ]);
+    expect(
+      sentences("Wires sent before 4:00 p.m. Eastern Time arrive the same day. Others wait."),
+    ).toEqual(["Wires sent before 4:00 p.m. Eastern Time arrive the same day.", "Others wait."]);
   });
 
   it("splits bullets and sentences", () => {

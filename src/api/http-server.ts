@@ -35,10 +35,12 @@ function refuseTooLarge(req: IncomingMessage, res: ServerResponse, maxBodyBytes:
     },
   });
   const close = length > maxBodyBytes * DRAIN_FACTOR || req.headers.expect !== undefined;
+  // Only ever "close": saying keep-alive would override Node's own decision to close (the
+  // client sent Connection: close, HTTP/1.0, the server is shutting down).
   res.writeHead(413, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),
-    connection: close ? "close" : "keep-alive",
+    ...(close ? { connection: "close" } : {}),
   });
   res.end(body);
   return true;

@@ -1,33 +1,35 @@
 import type { Queryable } from "../db/database.js";
-import { hasActiveKeys } from "./keys.js";
 
 /**
  * Open development mode: with no API key, every caller is the same all-roles user. It is
- * decided when the server starts (bound to loopback and no active key) and, once any key
- * exists, in this process or another sharing the database, it is off until a restart: revoking
- * the last key does not open the server up again.
+ * decided when the server starts (bound to loopback and no active key) and ends for good, until a
+ * restart, the moment any key is created after that, in this process or another sharing the
+ * database, even one revoked again at once: revoking the last key does not open the server up.
  */
 export class OpenModeGate {
   private closed: boolean;
+  /** The newest key's creation time at the first look (keys revoked before start are fine). */
+  private baseline: string | null | undefined;
 
   constructor(allowedAtStart: boolean) {
     this.closed = !allowedAtStart;
   }
 
-  /** True while open mode holds; looks for keys (another process may have made one) until off. */
+  /** True while open mode holds; looks at the keys (another process may have made one) until off. */
   async isOpen(db: Queryable): Promise<boolean> {
     if (this.closed) return false;
-    if (await hasActiveKeys(db)) this.closed = true;
+    const { rows } = await db.query<{ active: boolean; newest: string | null }>(
+      `SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL) AS active,
+              max(created_at)::text AS newest FROM api_keys`,
+    );
+    const { active, newest } = rows[0]!;
+    if (this.baseline === undefined) this.baseline = newest;
+    if (active || newest !== this.baseline) this.closed = true;
     return !this.closed;
   }
 
   /** A key was created here: open mode is over for this process. */
   close(): void {
     this.closed = true;
-  }
-
-  /** Whether open mode could still apply (for start-up messages and tests). */
-  get possible(): boolean {
-    return !this.closed;
   }
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { isDatabaseUnavailable, markFromDatabase } from "./errors.js";
 
 /** A Postgres connection pool plus whatever owns the server behind it. */
 export interface Database {
@@ -44,23 +45,46 @@ function survivesDroppedConnections(pool: pg.Pool, onError: (error: Error) => vo
 }
 
 /**
- * `pool.query()` in pg-pool releases its client *with the query's error*, which closes the
- * connection: every refused statement (a bad date, a NUL byte) costs a reconnect. On the
- * embedded database that reconnect raced the old session's teardown and other requests failed
- * with "Connection terminated unexpectedly" (503s beside one client's bad input). Here a client
- * goes back to the pool after any statement error; pg-pool still discards it if the connection
- * itself broke (it checks that the client is queryable on release).
+ * Every error of a pool or a client is marked as the database's (see markFromDatabase), and
+ * `pool.query()` is replaced: pg-pool's releases its client *with the query's error*, which
+ * closes the connection, so every refused statement (a bad date, a NUL byte) cost a reconnect.
+ * On the embedded database that reconnect raced the old session's teardown and other requests
+ * failed with "Connection terminated unexpectedly" (503s beside one client's bad input). Here a
+ * client goes back to the pool after a statement error and is discarded only when its
+ * connection is the problem. Promise forms only: nothing here passes callbacks.
  */
-function keepConnectionsOnStatementErrors(pool: pg.Pool): void {
-  const query = async (text: unknown, values?: unknown): Promise<unknown> => {
+function instrumentPool(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool);
+  const rethrow = (error: unknown): never => {
+    throw markFromDatabase(error);
+  };
+  pool.on("connect", (client) => {
+    const clientQuery = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const result = clientQuery(...args);
+      return result instanceof Promise ? result.catch(rethrow) : result;
+    };
+  });
+  (pool as { connect: unknown }).connect = (...args: unknown[]) => {
+    if (args.length > 0) throw new TypeError("pool.connect: use the promise form");
+    return connect().catch(rethrow);
+  };
+  (pool as { query: unknown }).query = async (text: unknown, values?: unknown) => {
+    if (typeof values === "function") throw new TypeError("pool.query: use the promise form");
     const client = await pool.connect();
+    let broken: Error | undefined;
     try {
       return await client.query(text as string, values as unknown[]);
+    } catch (error) {
+      // A FATAL error (the backend was terminated) arrives before the socket closes: the client
+      // still looks queryable, so say so, or the pool hands a dying connection to the next caller.
+      const fatal = (error as { severity?: string }).severity === "FATAL";
+      if (fatal || isDatabaseUnavailable(error)) broken = error as Error;
+      throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   };
-  (pool as { query: unknown }).query = query;
 }
 
 function openPostgres(url: string, options: DatabaseOptions): Database {
@@ -72,7 +96,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     keepAlive: true,
   });
   survivesDroppedConnections(pool, options.onConnectionError ?? (() => undefined));
-  keepConnectionsOnStatementErrors(pool);
+  instrumentPool(pool);
   const parsed = new URL(url);
   return {
     pool,
@@ -117,7 +141,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
     idleTimeoutMillis: 0,
   });
   survivesDroppedConnections(pool, options.onConnectionError ?? (() => undefined));
-  keepConnectionsOnStatementErrors(pool);
+  instrumentPool(pool);
   return {
     pool,
     kind: "embedded",

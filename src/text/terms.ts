@@ -69,7 +69,8 @@ function splitSentences(block: string): string[] {
   const merged: string[] = [];
   for (const piece of pieces) {
     const last = merged.at(-1);
-    if (last !== undefined && ABBREVIATION.test(last)) merged[merged.length - 1] = `${last} ${piece}`;
+    if (last !== undefined && ABBREVIATION.test(last))
+      merged[merged.length - 1] = `${last} ${piece}`;
     else merged.push(piece);
   }
   return merged;

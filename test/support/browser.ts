@@ -14,46 +14,50 @@ export interface ChromiumLocation {
 
 const SYSTEM_CHROMIUMS = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
+function starts(path: string): { ok: boolean; why: string } {
+  const check = spawnSync(path, ["--version"], { timeout: 30_000, encoding: "utf8" });
+  return {
+    ok: check.status === 0,
+    why: check.stderr?.trim() || check.error?.message || `exit ${check.status}`,
+  };
+}
+
+/** The binary the `@sparticuz/chromium` dev dependency ships, unpacked on first use. */
+async function packagedChromium(): Promise<string> {
+  const { default: packaged } = await import("@sparticuz/chromium");
+  return packaged.executablePath();
+}
+
 /**
- * CHROMIUM_PATH if set (and then it must exist), else a system Chromium, else the binary that the
- * `@sparticuz/chromium` dev dependency ships inside its npm package. The last one means a fresh
- * clone needs nothing but `npm ci`; Playwright's own browser downloads are never used (this
- * network refuses them).
+ * CHROMIUM_PATH if set (and then it must start), else a system Chromium that starts, else the
+ * binary that the `@sparticuz/chromium` dev dependency ships inside its npm package: a fresh
+ * clone needs nothing but `npm ci`. Playwright's own browser downloads are never used (this
+ * network refuses them). A system one that does not run (Ubuntu's snap stub) is passed over; a
+ * packaged one left half-written by an interrupted unpack is unpacked again, once.
+ * test/global-setup.ts calls this once before the test files run, so two never unpack at once.
  */
 export async function findChromium(
   configured = parseEnv(process.env).CHROMIUM_PATH,
 ): Promise<ChromiumLocation> {
   if (configured) {
-    if (!existsSync(configured)) {
-      throw new Error(`CHROMIUM_PATH=${configured} does not exist`);
-    }
+    if (!existsSync(configured)) throw new Error(`CHROMIUM_PATH=${configured} does not exist`);
+    const check = starts(configured);
+    if (!check.ok) throw new Error(`CHROMIUM_PATH=${configured} does not start: ${check.why}`);
     return { path: configured, source: "CHROMIUM_PATH" };
   }
-  const system = SYSTEM_CHROMIUMS.find((candidate) => existsSync(candidate));
-  if (system) return { path: system, source: "system" };
-  // Unpacks its brotli-compressed binary to the temp directory on first use (a few seconds).
-  // test/global-setup.ts calls this once before any test file runs, so two test files never
-  // unpack it at the same time, and it checks that what is there runs.
-  const { default: packaged } = await import("@sparticuz/chromium");
-  return { path: await packaged.executablePath(), source: "@sparticuz/chromium" };
-}
-
-/**
- * Finds Chromium and checks it starts (`--version`). A binary left half-written by an
- * interrupted unpack is removed and unpacked again, once.
- */
-export async function ensureChromium(): Promise<ChromiumLocation> {
-  for (let attempt = 1; ; attempt++) {
-    const found = await findChromium();
-    const check = spawnSync(found.path, ["--version"], { timeout: 30_000, encoding: "utf8" });
-    if (check.status === 0) return found;
-    if (found.source !== "@sparticuz/chromium" || attempt > 1) {
-      throw new Error(
-        `Chromium at ${found.path} (${found.source}) does not start: ${check.stderr || check.error?.message || `exit ${check.status}`}`,
-      );
-    }
-    rmSync(found.path, { force: true });
+  for (const candidate of SYSTEM_CHROMIUMS) {
+    if (existsSync(candidate) && starts(candidate).ok) return { path: candidate, source: "system" };
   }
+  let path = await packagedChromium();
+  let check = starts(path);
+  if (!check.ok) {
+    rmSync(path, { force: true });
+    path = await packagedChromium();
+    check = starts(path);
+  }
+  if (!check.ok)
+    throw new Error(`the Chromium of @sparticuz/chromium does not start: ${check.why}`);
+  return { path, source: "@sparticuz/chromium" };
 }
 
 /**
