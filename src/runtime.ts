@@ -47,6 +47,8 @@ export interface RuntimeOptions {
   database?: Database;
   /** Providers to use instead of the configured ones (tests inject fakes). */
   providers?: Providers;
+  /** The review workflow's clock (SLA deadlines, claims); tests pass one they can move. */
+  now?: () => Date;
   startWorker: boolean;
 }
 
@@ -119,7 +121,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       reviewPolicy,
       emit,
       claimLeaseSeconds: env.CLAIM_LEASE_SECONDS,
-      now: () => new Date(),
+      now: options.now ?? (() => new Date()),
     };
     const sweeper = options.startWorker
       ? new Sweeper(reviewDeps, logger, env.SWEEP_INTERVAL_SECONDS * 1000, {

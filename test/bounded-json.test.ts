@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database.js";
+import { describe, expect, it } from "vitest";
 import { jsonDepth } from "../src/validation/bounded-json.js";
 import { testDatabases } from "./support/databases.js";
 import { QUESTIONS } from "./support/flow.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 
 /** The body as text: JSON.stringify itself overflows the stack on values this deep. */
 function deepBody(levels: number): string {
@@ -27,17 +26,7 @@ describe("jsonDepth", () => {
 });
 
 describe.each(testDatabases)("free-form JSON is bounded ($name)", (kind) => {
-  let db: Database;
-  let h: Harness;
-
-  beforeAll(async () => {
-    db = await kind.open();
-    h = await startHarness(db, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await db?.close();
-  });
+  const h = useHarness(kind, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
 
   it("metadata nested 5,000 levels deep is a 422 that names the field", async () => {
     const res = await h.call("POST", "/threads", deepBody(5000));

@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database.js";
+import { describe, expect, it } from "vitest";
 import { testDatabases } from "./support/databases.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 import { ask, decide, pendingReview, QUESTIONS } from "./support/flow.js";
 import { DEFAULT_SETTINGS } from "../src/graph/configuration.js";
 
 describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (kind) => {
-  let db: Database;
-  let h: Harness;
-
-  beforeAll(async () => {
-    db = await kind.open();
-    h = await startHarness(db);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await db?.close();
-  });
+  const h = useHarness(kind);
 
   describe("routes without a human", () => {
     it("answers a well-covered low-risk question on its own (provenance auto)", async () => {
@@ -184,7 +173,7 @@ describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (ki
       comment: "fixed",
       root_cause: "unfaithful_generation",
     });
-    const { rows } = await db.pool.query(
+    const { rows } = await h.db.pool.query(
       "SELECT f.*, r.decided_at, r.decided_by FROM feedback f JOIN reviews r USING (review_id) WHERE review_id = $1",
       [review.review_id],
     );
@@ -204,7 +193,7 @@ describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (ki
     expect(f.context.draft).toBe(review.card.draft?.text);
     expect(f.context.passages.length).toBe(review.card.retrieval.passages.length);
     expect(f.decided_at).toBeInstanceOf(Date);
-    const events = await db.pool.query(
+    const events = await h.db.pool.query(
       "SELECT type, actor FROM review_events WHERE review_id = $1 ORDER BY event_id",
       [review.review_id],
     );

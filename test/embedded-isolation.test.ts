@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database.js";
+import { describe, expect, it } from "vitest";
 import { testDatabases } from "./support/databases.js";
 import { QUESTIONS } from "./support/flow.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 
 /**
  * The embedded database has one session, shared by every request. A statement the database
@@ -10,32 +9,22 @@ import { startHarness, type Harness } from "./support/harness.js";
  * the requests that happen to run beside it.
  */
 describe.each(testDatabases)("a refused statement disturbs no other request ($name)", (kind) => {
-  let db: Database;
-  let h: Harness;
-
-  beforeAll(async () => {
-    db = await kind.open();
-    h = await startHarness(db, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await db?.close();
-  });
+  const h = useHarness(kind, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
 
   it("a statement the database refuses keeps its connection (no reconnect per bad request)", async () => {
     let connects = 0;
     const counter = (): void => void connects++;
-    db.pool.on("connect", counter);
+    h.db.pool.on("connect", counter);
     try {
       for (let i = 0; i < 20; i++) {
         await expect(
-          db.pool.query("SELECT $1::timestamptz", ["0000-01-01T00:00:00Z"]),
+          h.db.pool.query("SELECT $1::timestamptz", ["0000-01-01T00:00:00Z"]),
         ).rejects.toMatchObject({ code: "22008" });
       }
-      expect((await db.pool.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one).toBe(1);
+      expect((await h.db.pool.query<{ one: number }>("SELECT 1 AS one")).rows[0]!.one).toBe(1);
       expect(connects).toBe(0);
     } finally {
-      db.pool.off("connect", counter);
+      h.db.pool.off("connect", counter);
     }
   });
 

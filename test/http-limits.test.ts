@@ -1,9 +1,8 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database.js";
 import { serveOverHttp, type HttpServer } from "./support/browser.js";
 import { testDatabases } from "./support/databases.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 
 const LIMIT = 1_048_576;
 
@@ -83,21 +82,16 @@ function post(path: string, length: number, extra = ""): string {
 const GET_HEALTH = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
 describe("request size limits over real HTTP", () => {
-  let db: Database;
-  let h: Harness;
+  const h = useHarness(testDatabases[0]!, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
   let server: HttpServer;
   let port: number;
 
   beforeAll(async () => {
-    db = await testDatabases[0]!.open();
-    h = await startHarness(db, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
     server = await serveOverHttp(h.app, LIMIT);
     port = Number(new URL(server.url).port);
   });
   afterAll(async () => {
     await server?.close();
-    await h?.close();
-    await db?.close();
   });
 
   it("answers a 2 MB body 413 and the next request on the same connection still works", async () => {

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "./support/databases.js";
 import { QUESTIONS } from "./support/flow.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 
 describe.each(testDatabases)("Idempotency-Key is scoped to the caller ($name)", (kind) => {
-  let db: Database;
-  let h: Harness;
+  const h = useHarness(kind);
   let a: Record<string, string>;
   let b: Record<string, string>;
 
@@ -18,18 +16,12 @@ describe.each(testDatabases)("Idempotency-Key is scoped to the caller ($name)", 
   }
 
   beforeAll(async () => {
-    db = await kind.open();
-    h = await startHarness(db);
     const admin = await h.call("POST", "/keys", { name: "root", role: "admin" });
     const root = { authorization: `Bearer ${admin.body.key}` };
     const keyA = await h.call("POST", "/keys", { name: "app-a", role: "client" }, root);
     const keyB = await h.call("POST", "/keys", { name: "app-b", role: "client" }, root);
     a = { authorization: `Bearer ${keyA.body.key}` };
     b = { authorization: `Bearer ${keyB.body.key}` };
-  });
-  afterAll(async () => {
-    await h?.close();
-    await db?.close();
   });
 
   it("for feedback: another client may use the same key on its own thread", async () => {
@@ -51,7 +43,7 @@ describe.each(testDatabases)("Idempotency-Key is scoped to the caller ($name)", 
     const misuse = await h.call("POST", `/threads/${otherA}/feedback`, body, { ...a, ...same });
     expect(misuse.status).toBe(409);
     expect(misuse.body.error.code).toBe("idempotency_key_reused");
-    const { rows } = await db.pool.query<{ caller_id: string; actor: string }>(
+    const { rows } = await h.db.pool.query<{ caller_id: string; actor: string }>(
       "SELECT caller_id, actor FROM feedback WHERE idempotency_key = 'feedback-1' ORDER BY actor",
     );
     expect(rows.map((r) => r.actor)).toEqual(["app-a", "app-b"]);

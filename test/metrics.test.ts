@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "./support/databases.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 import { ask, decide, pendingReview, QUESTIONS } from "./support/flow.js";
 
 interface Sample {
@@ -81,16 +80,7 @@ function find(m: Exposition, name: string, labels: Record<string, string> = {}):
 }
 
 describe.each(testDatabases)("GET /metrics ($name)", (kind) => {
-  let db: Database;
-  let h: Harness;
-  beforeAll(async () => {
-    db = await kind.open();
-    h = await startHarness(db);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await db?.close();
-  });
+  const h = useHarness(kind);
 
   async function scrape(headers: Record<string, string> = {}): Promise<Exposition> {
     const res = await h.app.request("/metrics", { headers });
@@ -322,7 +312,7 @@ describe.each(testDatabases)("GET /metrics ($name)", (kind) => {
       const review = await h.call("GET", `/reviews/${reviewId}`, undefined, as("reviewer"));
       expect(review.body.status).toBe("pending");
       expect(review.body.claimed_by).toBeNull();
-      const feedback = await db.pool.query(
+      const feedback = await h.db.pool.query(
         "SELECT count(*)::int AS n FROM feedback WHERE thread_id = $1",
         [completedId],
       );

@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAppFor } from "../src/api/app.js";
 import { createKey } from "../src/auth/keys.js";
 import { OpenModeGate } from "../src/auth/open-mode.js";
-import type { Database } from "../src/db/database.js";
 import { testDatabases } from "./support/databases.js";
 import { QUESTIONS } from "./support/flow.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 
 const CROSS_SITE = { origin: "https://evil.example", "sec-fetch-site": "cross-site" };
 
 describe.each(testDatabases)("open mode ($name)", (kind) => {
-  let db: Database;
-  let h: Harness;
-
-  beforeAll(async () => {
-    db = await kind.open();
-    h = await startHarness(db, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await db?.close();
-  });
+  const h = useHarness(kind, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
 
   it("refuses a cross-site browser POST, and takes one from curl or the server's own pages", async () => {
     const question = { question: QUESTIONS.answerable };
@@ -71,16 +60,16 @@ describe.each(testDatabases)("open mode ($name)", (kind) => {
   it("ends in this process when another process sharing the database makes a key", async () => {
     const app = createAppFor(h.runtime, { openMode: new OpenModeGate(true) });
     expect((await app.request("/reviews")).status).toBe(200);
-    await createKey(db.pool, "made-elsewhere", "admin");
+    await createKey(h.db.pool, "made-elsewhere", "admin");
     expect((await app.request("/reviews")).status).toBe(401);
   });
 
   it("ends when another process makes a key and revokes it between two requests", async () => {
-    await db.pool.query("UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL");
+    await h.db.pool.query("UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL");
     const app = createAppFor(h.runtime, { openMode: new OpenModeGate(true) });
     expect((await app.request("/reviews")).status).toBe(200);
-    const { row } = await createKey(db.pool, "made-and-revoked", "admin");
-    await db.pool.query("UPDATE api_keys SET revoked_at = now() WHERE key_id = $1", [row.key_id]);
+    const { row } = await createKey(h.db.pool, "made-and-revoked", "admin");
+    await h.db.pool.query("UPDATE api_keys SET revoked_at = now() WHERE key_id = $1", [row.key_id]);
     expect((await app.request("/reviews")).status).toBe(401);
   });
 

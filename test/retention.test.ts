@@ -1,7 +1,6 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database.js";
+import { describe, expect, it } from "vitest";
 import { parseEnv } from "../src/env.js";
 import {
   retentionPolicyFromEnv,
@@ -10,7 +9,7 @@ import {
 } from "../src/runs/retention.js";
 import { Sweeper } from "../src/runs/sweeper.js";
 import { testDatabases } from "./support/databases.js";
-import { startHarness, testEnv, type Harness } from "./support/harness.js";
+import { testEnv, useHarness } from "./support/harness.js";
 import { ask, decide, pendingReview, QUESTIONS, threadOf } from "./support/flow.js";
 
 const DAY_MS = 86_400_000;
@@ -56,11 +55,10 @@ describe("retention configuration", () => {
 });
 
 describe.each(testDatabases)("retention ($name)", (kind) => {
-  let db: Database;
-  let h: Harness;
+  const h = useHarness(kind);
 
   const count = async (sql: string, params: unknown[] = []): Promise<number> =>
-    Number((await db.pool.query<{ n: string }>(sql, params)).rows[0]!.n);
+    Number((await h.db.pool.query<{ n: string }>(sql, params)).rows[0]!.n);
 
   /** Rows a thread has in each checkpoint table, and checkpoints per namespace. */
   async function checkpointRows(threadId: string) {
@@ -73,7 +71,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
       ),
       blobs: await count("SELECT count(*) AS n FROM checkpoint_blobs WHERE thread_id = $1", where),
       perNamespace: (
-        await db.pool.query<{ n: string }>(
+        await h.db.pool.query<{ n: string }>(
           "SELECT count(*) AS n FROM checkpoints WHERE thread_id = $1 GROUP BY checkpoint_ns",
           where,
         )
@@ -83,7 +81,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
 
   /** Blobs the thread's latest checkpoint names but that are missing, and blobs nothing names. */
   async function blobIntegrity(threadId: string) {
-    const { rows } = await db.pool.query<{ missing: string; unreferenced: string }>(
+    const { rows } = await h.db.pool.query<{ missing: string; unreferenced: string }>(
       `WITH latest AS (
          SELECT DISTINCT ON (checkpoint_ns) checkpoint_ns, checkpoint FROM checkpoints
          WHERE thread_id = $1 ORDER BY checkpoint_ns, checkpoint_id DESC),
@@ -119,7 +117,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     threadId: string,
     run: { status: string; finishedDaysAgo?: number; createdDaysAgo?: number },
   ): Promise<string> {
-    const { rows } = await db.pool.query<{ run_id: string }>(
+    const { rows } = await h.db.pool.query<{ run_id: string }>(
       `INSERT INTO runs (thread_id, kind, status, attempts, worker_id, lease_until, available_at,
          created_at, finished_at)
        VALUES ($1, 'start', $2, 1,
@@ -141,7 +139,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     daysAgo: number,
     attempts: number,
   ): Promise<string> {
-    const { rows } = await db.pool.query<{ event_id: string }>(
+    const { rows } = await h.db.pool.query<{ event_id: string }>(
       `INSERT INTO outbox (event_type, payload, created_at, attempts, next_attempt_at,
          delivered_at, failed_at)
        VALUES ('test.event', '{}', now() - make_interval(days => $2), $3,
@@ -153,7 +151,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     );
     const eventId = rows[0]!.event_id;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      await db.pool.query(
+      await h.db.pool.query(
         `INSERT INTO webhook_deliveries (event_id, url, attempt, status_code, duration_ms, at)
          VALUES ($1, 'http://receiver.test/hook', $2, 200, 5, now() - make_interval(days => $3))`,
         [eventId, attempt, daysAgo],
@@ -167,15 +165,6 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     expect(res.status).toBe(200);
     return res.body.items as { type: string; actor: string }[];
   };
-
-  beforeAll(async () => {
-    db = await kind.open();
-    h = await startHarness(db);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await db?.close();
-  });
 
   // Shared by the tests below, which run in order.
   let answered: string; // completed long ago (its runs are aged)
@@ -193,7 +182,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     paused = pausedThread.thread_id;
 
     // The answered thread's run finished a month ago, and an older attempt failed for good.
-    await db.pool.query(
+    await h.db.pool.query(
       "UPDATE runs SET finished_at = now() - interval '31 days' WHERE thread_id = ANY($1)",
       [[answered, paused]],
     );
@@ -209,7 +198,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     const recentDelivered = await insertEvent("delivered", 1, 1);
     const oldPending = await insertEvent("pending", 90, 3);
 
-    const result = await runRetention(db.pool, policy({ runsDays: 30, outboxDays: 30 }));
+    const result = await runRetention(h.db.pool, policy({ runsDays: 30, outboxDays: 30 }));
     expect(result).toMatchObject({
       runs: 2,
       outbox: 2,
@@ -231,7 +220,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     ).toBe(2);
 
     const left = (
-      await db.pool.query<{ event_id: string }>("SELECT event_id FROM outbox ORDER BY event_id")
+      await h.db.pool.query<{ event_id: string }>("SELECT event_id FROM outbox ORDER BY event_id")
     ).rows.map((r) => r.event_id);
     expect(left).toEqual([recentDelivered, oldPending]);
     expect(left).not.toContain(oldDelivered);
@@ -254,7 +243,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     expect(done.status).toBe("completed");
 
     // Completed eight days ago: past the 7-day default. The other threads completed just now.
-    await db.pool.query(
+    await h.db.pool.query(
       "UPDATE threads SET completed_at = now() - interval '8 days' WHERE thread_id = $1",
       [threadId],
     );
@@ -267,7 +256,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     expect(eventsBefore[0]!.map((e) => e.type)).toContain("decided");
     const pausedBefore = await checkpointRows(paused);
 
-    const result = await runRetention(db.pool, policy({ checkpointsDays: 7 }));
+    const result = await runRetention(h.db.pool, policy({ checkpointsDays: 7 }));
 
     const after = await checkpointRows(threadId);
     expect(after.perNamespace).toEqual([1]);
@@ -292,7 +281,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     expect(await checkpointRows(paused)).toEqual(pausedBefore);
 
     // A pruned thread is marked and not looked at again.
-    const again = await runRetention(db.pool, policy({ checkpointsDays: 7 }));
+    const again = await runRetention(h.db.pool, policy({ checkpointsDays: 7 }));
     expect(again.threads_pruned).toBe(0);
   });
 
@@ -304,7 +293,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
 
     // A year on, everything is old enough: only the thread status and the runs hold it back.
     const later = new Date(Date.now() + 365 * DAY_MS);
-    const result = await runRetention(db.pool, policy({ checkpointsDays: 7 }), later);
+    const result = await runRetention(h.db.pool, policy({ checkpointsDays: 7 }), later);
     // The answered and recent threads, completed in the first test.
     expect(result.threads_pruned).toBe(2);
     expect(await checkpointRows(paused)).toEqual(pausedBefore);
@@ -318,7 +307,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
 
     // Now completed, it is pruned like any other, and its state still reads.
     const stateDone = await stateOf(paused);
-    const pruned = await runRetention(db.pool, policy({ checkpointsDays: 7 }), later);
+    const pruned = await runRetention(h.db.pool, policy({ checkpointsDays: 7 }), later);
     expect(pruned.threads_pruned).toBe(1);
     expect((await checkpointRows(paused)).perNamespace).toEqual([1]);
     expect(await stateOf(paused)).toEqual(stateDone);
@@ -328,7 +317,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
   it("keeps the review audit trail by default and deletes it only when configured", async () => {
     const pending = await pendingReview(h, await ask(h, QUESTIONS.highRisk));
     const decided = (
-      await db.pool.query<{ review_id: string }>(
+      await h.db.pool.query<{ review_id: string }>(
         "SELECT review_id FROM reviews WHERE status = 'decided'",
       )
     ).rows.map((r) => r.review_id);
@@ -338,12 +327,12 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     // The configured defaults, ten years on: runs, events and checkpoints go, the audit trail stays.
     const defaults = retentionPolicyFromEnv(testEnv());
     const decade = new Date(Date.now() + 3650 * DAY_MS);
-    const kept = await runRetention(db.pool, defaults, decade);
+    const kept = await runRetention(h.db.pool, defaults, decade);
     expect(kept.review_events).toBe(0);
     expect(await count("SELECT count(*) AS n FROM review_events")).toBe(eventsTotal);
 
     const pendingEvents = await eventsOf(pending.review_id);
-    const result = await runRetention(db.pool, policy({ reviewEventsDays: 365 }), decade);
+    const result = await runRetention(h.db.pool, policy({ reviewEventsDays: 365 }), decade);
     expect(result.review_events).toBe(eventsTotal - pendingEvents.length);
     for (const reviewId of decided) {
       expect(await eventsOf(reviewId)).toEqual([]);
@@ -356,7 +345,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
 
   it("deletes in batches of the configured size until nothing is left, up to the per-pass cap", async () => {
     const batched = policy({ runsDays: 30, outboxDays: 30, batchSize: 2, maxBatches: 10 });
-    await runRetention(db.pool, batched); // whatever earlier tests left eligible
+    await runRetention(h.db.pool, batched); // whatever earlier tests left eligible
     const seed = async () => {
       for (let i = 0; i < 5; i++) {
         await insertRun(answered, { status: "succeeded", createdDaysAgo: 60, finishedDaysAgo: 60 });
@@ -365,17 +354,17 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     };
 
     await seed();
-    const one = await runRetention(db.pool, batched);
+    const one = await runRetention(h.db.pool, batched);
     // Per table: 2 + 2 + 1, the short batch ending the loop.
     expect(one).toMatchObject({ runs: 5, outbox: 5, webhook_deliveries: 5, batches: 6 });
     expect(one.capped).toEqual([]);
 
     await seed();
     const capped = { ...batched, maxBatches: 2 };
-    const first = await runRetention(db.pool, capped);
+    const first = await runRetention(h.db.pool, capped);
     expect(first).toMatchObject({ runs: 4, outbox: 4, webhook_deliveries: 4, batches: 4 });
     expect(first.capped).toEqual(["runs", "outbox"]);
-    const rest = await runRetention(db.pool, capped);
+    const rest = await runRetention(h.db.pool, capped);
     expect(rest).toMatchObject({ runs: 1, outbox: 1, webhook_deliveries: 1, batches: 2 });
     expect(rest.capped).toEqual([]);
     expect(await count("SELECT count(*) AS n FROM runs WHERE thread_id = $1", [answered])).toBe(0);

@@ -1,10 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { Database } from "../src/db/database.js";
 import { testDatabases } from "./support/databases.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 
 /**
  * The seed eval dataset (evals/datasets/seed.jsonl): its shape, and that every question still takes
@@ -156,16 +155,9 @@ const kind = testDatabases[0]!; // embedded PGlite: routes do not depend on the 
 const measured = new Map<string, string>();
 
 describe(`seed dataset routes on the offline graph (${kind.name})`, () => {
-  let db: Database;
-  let h: Harness;
+  const h = useHarness(kind);
 
-  beforeAll(async () => {
-    db = await kind.open();
-    h = await startHarness(db);
-  });
-  afterAll(async () => {
-    await h?.close();
-    await db?.close();
+  afterAll(() => {
     if (REMEASURE && measured.size > 0) rewriteOfflineRoutes();
   });
 

@@ -4,24 +4,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/database.js";
 import { testDatabases } from "./support/databases.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 
 const run = promisify(execFile);
 
 describe("the reviewer page answers a bad link with a page", () => {
-  let db: Database;
-  let h: Harness;
-
-  beforeAll(async () => {
-    db = await testDatabases[0]!.open();
-    h = await startHarness(db, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
-  });
-  afterAll(async () => {
-    await h?.close();
-    await db?.close();
-  });
+  const h = useHarness(testDatabases[0]!, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
 
   it.each([
     ["not a cursor", "bogus"],

@@ -1,4 +1,7 @@
+import { afterAll, beforeAll, expect } from "vitest";
 import type { Database } from "../../src/db/database.js";
+import type { Role } from "../../src/auth/keys.js";
+import type { TestDatabaseKind } from "./databases.js";
 import { createAppFor } from "../../src/api/app.js";
 import { parseEnv, type Env } from "../../src/env.js";
 import { createLogger } from "../../src/logger.js";
@@ -16,6 +19,8 @@ export class TestClock {
 }
 
 export interface Harness {
+  /** The database the harness runs on. */
+  db: Database;
   runtime: Runtime;
   clock: TestClock;
   app: ReturnType<typeof createAppFor>;
@@ -47,17 +52,18 @@ export async function startHarness(
 ): Promise<Harness> {
   const env = testEnv(options.env);
   const logger = createLogger(env.LOG_LEVEL);
+  const clock = new TestClock();
   const runtime = await createRuntime({
     env,
     logger,
     database,
     providers: options.providers,
     startWorker: options.worker ?? true,
+    now: clock.now,
   });
-  const clock = new TestClock();
-  runtime.reviewDeps.now = clock.now;
   const app = createAppFor(runtime);
   return {
+    db: database,
     runtime,
     clock,
     app,
@@ -79,4 +85,45 @@ export async function startHarness(
     },
     close: () => runtime.close(),
   };
+}
+
+/**
+ * For a describe block: a fresh database of `kind` and a harness on it, started before its tests
+ * and closed after them. The returned object stands for the harness (and `db` for its database)
+ * once started, so a test file declares it in one line.
+ */
+export function useHarness(kind: TestDatabaseKind, options: HarnessOptions = {}): Harness {
+  let started: Harness | undefined;
+  let db: Database | undefined;
+  beforeAll(async () => {
+    db = await kind.open();
+    started = await startHarness(db, options);
+  });
+  afterAll(async () => {
+    await started?.close();
+    await db?.close();
+  });
+  return new Proxy({} as Harness, {
+    get(_, property) {
+      if (!started) throw new Error("the harness is used before its beforeAll ran");
+      return Reflect.get(started, property) as unknown;
+    },
+  });
+}
+
+/** Creates API keys (in open mode, or with `admin` headers) and returns their auth headers. */
+export async function createKeys<Name extends string>(
+  h: Harness,
+  keys: Record<Name, Role>,
+  admin: Record<string, string> = {},
+): Promise<Record<Name, Record<string, string>>> {
+  const headers = {} as Record<Name, Record<string, string>>;
+  for (const [name, role] of Object.entries(keys) as [Name, Role][]) {
+    const res = await h.call("POST", "/keys", { name, role }, admin);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    headers[name] = { authorization: `Bearer ${res.body.key as string}` };
+    // The first admin key signs the others (open mode ends with the first key).
+    if (role === "admin" && Object.keys(admin).length === 0) admin = headers[name];
+  }
+  return headers;
 }
