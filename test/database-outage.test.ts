@@ -5,16 +5,9 @@ import { reopenable, testDatabaseUrl, type ReopenableDatabase } from "./support/
 import { QUESTIONS } from "./support/flow.js";
 import { startHarness, type Harness } from "./support/harness.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
+import { until } from "./support/until.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /**
  * The database dropping under load, on the machine's real Postgres: its backends killed with
@@ -103,12 +96,17 @@ describe.runIf(testDatabaseUrl)("the database drops under load (postgres)", () =
     const reviewIds = await Promise.all(
       created.map(async (threadId) => {
         let reviewId: string | undefined;
-        await until(async () => {
-          const res = await call("GET", `/threads/${threadId}`);
-          reviewId = res.body.reviews?.find((r: { status: string }) => r.status === "pending")
-            ?.review_id as string | undefined;
-          return res.body.status === "awaiting_review" && reviewId !== undefined;
-        }, `thread ${threadId} to pause`);
+        await until(
+          async () => {
+            const res = await call("GET", `/threads/${threadId}`);
+            reviewId = res.body.reviews?.find((r: { status: string }) => r.status === "pending")
+              ?.review_id as string | undefined;
+            return res.body.status === "awaiting_review" && reviewId !== undefined;
+          },
+          `thread ${threadId} to pause`,
+          60_000,
+          100,
+        );
         return reviewId!;
       }),
     );
@@ -125,12 +123,17 @@ describe.runIf(testDatabaseUrl)("the database drops under load (postgres)", () =
     );
     expect(outcomes.every((s) => s === 200 || s === 409)).toBe(true);
 
-    await until(async () => {
-      const { rows } = await admin.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM threads WHERE status = 'completed'",
-      );
-      return rows[0]!.n === threads;
-    }, "every thread to complete");
+    await until(
+      async () => {
+        const { rows } = await admin.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM threads WHERE status = 'completed'",
+        );
+        return rows[0]!.n === threads;
+      },
+      "every thread to complete",
+      60_000,
+      100,
+    );
     killing = false;
     await killer;
     expect(kills).toBeGreaterThanOrEqual(3);
@@ -173,7 +176,12 @@ describe.runIf(testDatabaseUrl)("the database drops under load (postgres)", () =
     await sleep(1500);
 
     await proxy.up();
-    await until(async () => (await h.call("GET", "/readyz")).status === 200, "readiness");
+    await until(
+      async () => (await h.call("GET", "/readyz")).status === 200,
+      "readiness",
+      60_000,
+      100,
+    );
     const after = await h.call("POST", "/threads?wait=20", { question: QUESTIONS.answerable });
     expect(after.status, JSON.stringify(after.body)).toBe(202);
     expect(after.body).toMatchObject({ status: "completed", provenance: "auto" });

@@ -6,18 +6,7 @@ import { BedrockStandIn } from "./support/bedrock-stand-in.js";
 import { reopenable, testDatabaseUrl, type ReopenableDatabase } from "./support/databases.js";
 import { startHarness, type Harness } from "./support/harness.js";
 import { decide, pendingReview, QUESTIONS, threadOf } from "./support/flow.js";
-
-async function until(
-  check: () => Promise<boolean> | boolean,
-  what: string,
-  ms = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from "./support/until.js";
 
 // A real process killed with SIGKILL needs a database other processes can reach: the machine's
 // Postgres (TEST_DATABASE_URL, set by CI). The embedded database serves one process; the same
