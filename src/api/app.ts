@@ -32,7 +32,14 @@ export interface Services {
 }
 
 export type ApiEnv = {
-  Variables: { services: Services; actor: string; principal: Principal; requestId: string };
+  Variables: {
+    /** The database: for auth, keys, documents, metrics and the UI alike. */
+    db: pg.Pool;
+    services: Services;
+    actor: string;
+    principal: Principal;
+    requestId: string;
+  };
 };
 
 export interface AppDeps {
@@ -107,6 +114,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.use(processMetrics.middleware);
   app.use(async (c, next) => {
     const started = performance.now();
+    c.set("db", deps.pool);
     c.set("services", services);
     await next();
     deps.logger.info(

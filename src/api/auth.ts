@@ -76,7 +76,7 @@ export const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export function authenticate(openMode: OpenModeGate): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const pool = c.var.services.threads.pool;
+    const pool = c.var.db;
     const presented = presentedKey(c);
     let principal: Principal | undefined;
     if (presented) {

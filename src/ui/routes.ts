@@ -120,7 +120,7 @@ type SignInState = "open" | "no_keys" | "keys";
 
 /** Whether a browser must sign in: "open" (open mode), "no_keys" (no key yet, but open mode is off), "keys". */
 async function signInState(c: Context<ApiEnv>, openMode: OpenModeGate): Promise<SignInState> {
-  const pool = c.var.services.threads.pool;
+  const pool = c.var.db;
   if (loopbackRequest(c) && (await openMode.isOpen(pool))) return "open";
   return (await hasActiveKeys(pool)) ? "keys" : "no_keys";
 }
@@ -174,7 +174,7 @@ function loginForm(options: { next: string; error?: SafeHtml; state?: SignInStat
  */
 function uiAuth(openMode: OpenModeGate): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const pool = c.var.services.threads.pool;
+    const pool = c.var.db;
     const presented = presentedKey(c);
     let principal: Principal | undefined;
     if (presented) {
@@ -316,7 +316,7 @@ export function uiRoutes(options: UiOptions = {}): Hono<ApiEnv> {
     const key = typeof form.key === "string" ? form.key.trim() : "";
     const next = safeNext(typeof form.next === "string" ? form.next : undefined);
     const row =
-      key && key.length <= 500 ? await findActiveKey(c.var.services.threads.pool, key) : undefined;
+      key && key.length <= 500 ? await findActiveKey(c.var.db, key) : undefined;
     if (!row) {
       return send(
         c,

@@ -33,7 +33,7 @@ export function datasetRoutes(): Hono<ApiEnv> {
   // so a database error is still a JSON error response; then streams it as NDJSON.
   app.get("/export", async (c) => {
     const q = query(c, exportDatasetQuery);
-    const { examples, stats } = await exportExamples(c.var.services.threads.pool, {
+    const { examples, stats } = await exportExamples(c.var.db, {
       since: q.since === undefined ? undefined : new Date(q.since),
       testShare: q.test_share,
       split: q.split,

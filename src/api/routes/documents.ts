@@ -9,7 +9,7 @@ export function documentRoutes(): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.post("/", requireRole("admin"), async (c) => {
     const body = await jsonBody(c, createDocumentBody);
-    const result = await ingestDocument(c.var.services.threads.pool, body);
+    const result = await ingestDocument(c.var.db, body);
     return c.json(result, result.created ? 201 : 200);
   });
   return app;

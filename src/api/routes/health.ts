@@ -7,7 +7,7 @@ export function healthRoutes(): Hono<ApiEnv> {
   app.get("/healthz", (c) => c.json({ status: "ok" as const }));
   app.get("/readyz", async (c) => {
     try {
-      const { pending } = await schemaStatus(c.var.services.threads.pool);
+      const { pending } = await schemaStatus(c.var.db);
       const ready = pending.length === 0;
       return c.json(
         { status: ready ? "ready" : "not_ready", database: "up", pending_migrations: pending },

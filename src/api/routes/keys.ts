@@ -24,12 +24,12 @@ export function keyRoutes(openMode: OpenModeGate): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.use(requireRole("admin"));
   app.get("/", async (c) =>
-    c.json({ items: (await listKeys(c.var.services.threads.pool)).map(view) }),
+    c.json({ items: (await listKeys(c.var.db)).map(view) }),
   );
   app.post("/", async (c) => {
     const body = await jsonBody(c, createKeyBody);
     try {
-      const { key, row } = await createKey(c.var.services.threads.pool, body.name, body.role);
+      const { key, row } = await createKey(c.var.db, body.name, body.role);
       openMode.close();
       return c.json({ ...view(row), key }, 201);
     } catch (error) {
@@ -40,7 +40,7 @@ export function keyRoutes(openMode: OpenModeGate): Hono<ApiEnv> {
   });
   app.delete("/:keyId", async (c) => {
     const keyId = idParam(c, "keyId");
-    const row = await revokeKey(c.var.services.threads.pool, { key_id: keyId });
+    const row = await revokeKey(c.var.db, { key_id: keyId });
     if (!row) throw notFound("active key", keyId);
     return c.json(view(row));
   });

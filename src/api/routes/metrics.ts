@@ -12,7 +12,7 @@ import type { ProcessMetrics } from "../../metrics/process-metrics.js";
 export function metricsRoutes(processMetrics: ProcessMetrics): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.get("/", requireRole("metrics", "admin"), async (c) => {
-    const shared = await renderMetrics(c.var.services.threads.pool);
+    const shared = await renderMetrics(c.var.db);
     c.header("content-type", processMetrics.contentType);
     return c.body(shared + (await processMetrics.render()));
   });

@@ -45,7 +45,7 @@ export function reviewRoutes(): Hono<ApiEnv> {
   });
 
   app.get("/:reviewId/events", async (c) => {
-    const items = await reviewEvents(c.var.services.reviews.pool, idParam(c, "reviewId"));
+    const items = await reviewEvents(c.var.db, idParam(c, "reviewId"));
     return c.json({ items });
   });
 

@@ -12,7 +12,7 @@ import { recordUserFeedback } from "../../services/feedback.js";
 async function assertCanRead(c: Context<ApiEnv>, threadId: string): Promise<void> {
   const principal = c.var.principal;
   if (principal.open || principal.role !== "client") return;
-  const owner = await threadOwner(c.var.services.threads.pool, threadId);
+  const owner = await threadOwner(c.var.db, threadId);
   if (owner !== undefined && owner !== principal.id) throw notFound("thread", threadId);
 }
 
@@ -49,7 +49,7 @@ export function threadRoutes(): Hono<ApiEnv> {
     const body = await jsonBody(c, feedbackBody);
     await assertCanRead(c, threadId);
     const result = await recordUserFeedback(
-      c.var.services.threads.pool,
+      c.var.db,
       threadId,
       body,
       { id: c.var.principal.id, name: c.var.principal.name },
