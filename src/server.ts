@@ -1,4 +1,6 @@
 import { createAppFor } from "./api/app.js";
+import { DataDirInUseError } from "./db/database.js";
+import { ProviderConfigError } from "./providers/bedrock/index.js";
 import { serveHttp } from "./api/http-server.js";
 import { EnvError, readEnv } from "./env.js";
 import { createLogger } from "./logger.js";
@@ -78,7 +80,8 @@ main().catch((error: unknown) => {
   // Configuration problems get a plain message; anything else its stack.
   const known =
     error instanceof EnvError ||
-    ["ProviderConfigError", "DataDirInUseError"].includes((error as Error)?.name);
-  console.error(known ? `signoff: ${(error as Error).message}` : error);
+    error instanceof ProviderConfigError ||
+    error instanceof DataDirInUseError;
+  console.error(known ? `signoff: ${error.message}` : error);
   process.exit(1);
 });

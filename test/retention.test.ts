@@ -1,5 +1,3 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "../src/env.js";
 import {
@@ -10,6 +8,7 @@ import {
 import { Sweeper } from "../src/runs/sweeper.js";
 import { testDatabases } from "./support/databases.js";
 import { testEnv, useHarness } from "./support/harness.js";
+import { capturedLog } from "./support/log-lines.js";
 import { ask, decide, pendingReview, QUESTIONS, threadOf } from "./support/flow.js";
 
 const DAY_MS = 86_400_000;
@@ -371,16 +370,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
   });
 
   it("runs from the sweeper on its own timer and logs one line per pass with counts per table", async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split("\n").filter(Boolean)) {
-          lines.push(JSON.parse(line) as Record<string, unknown>);
-        }
-        done();
-      },
-    });
-    const logger = pino({ level: "info" }, sink);
+    const { lines, logger } = capturedLog();
     const sweeper = new Sweeper(h.runtime.reviewDeps, logger, 60_000, {
       policy: policy({ outboxDays: 30, batchSize: 2 }),
       intervalMs: 50,

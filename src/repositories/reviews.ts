@@ -32,13 +32,6 @@ export interface ReviewRow {
   approvals_required: number;
 }
 
-export interface VoteRow {
-  actor: string;
-  decision_type: string;
-  decision: Decision;
-  created_at: Date;
-}
-
 export function cardOf(review: Pick<ReviewRow, "interrupt">): ReviewCard {
   return review.interrupt.action_request.args as unknown as ReviewCard;
 }
@@ -159,45 +152,6 @@ export async function overdueReviews(
   return rows.map((r) => r.review_id);
 }
 
-export async function votesOf(db: Queryable, reviewId: string): Promise<VoteRow[]> {
-  const { rows } = await db.query<VoteRow>(
-    "SELECT actor, decision_type, decision, created_at FROM review_votes WHERE review_id = $1 ORDER BY created_at, actor",
-    [reviewId],
-  );
-  return rows;
-}
-
-export async function insertVote(
-  db: Queryable,
-  reviewId: string,
-  actor: string,
-  decision: Decision,
-): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `INSERT INTO review_votes (review_id, actor, decision, decision_type) VALUES ($1, $2, $3, $4)
-     ON CONFLICT DO NOTHING`,
-    [reviewId, actor, decision, decision.type],
-  );
-  return rowCount === 1;
-}
-
-export interface ReviewEventRow {
-  event_id: string;
-  type: string;
-  actor: string;
-  at: Date;
-  before: unknown;
-  after: unknown;
-}
-
-export async function eventsOf(db: Queryable, reviewId: string): Promise<ReviewEventRow[]> {
-  const { rows } = await db.query<ReviewEventRow>(
-    "SELECT event_id, type, actor, at, before, after FROM review_events WHERE review_id = $1 ORDER BY event_id",
-    [reviewId],
-  );
-  return rows;
-}
-
 export async function findReview(db: Queryable, reviewId: string): Promise<ReviewRow | undefined> {
   const { rows } = await db.query<ReviewRow>("SELECT * FROM reviews WHERE review_id = $1", [
     reviewId,
@@ -306,14 +260,4 @@ export async function listQueue(
     ORDER BY priority DESC, created_at, review_id LIMIT ${param(filter.limit)}`;
   const { rows } = await db.query<ReviewRow & { created_at_exact: string }>(sql, params);
   return rows;
-}
-
-export async function appendReviewEvent(
-  db: Queryable,
-  event: { review_id: string; type: string; actor: string; before?: unknown; after?: unknown },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO review_events (review_id, type, actor, before, after) VALUES ($1, $2, $3, $4, $5)`,
-    [event.review_id, event.type, event.actor, event.before ?? null, event.after ?? null],
-  );
 }

@@ -1,13 +1,10 @@
 import { withTransaction } from "../db/database.js";
 import type { Logger } from "../logger.js";
-import {
-  appendReviewEvent,
-  expireClaims,
-  lockReview,
-  overdueReviews,
-} from "../repositories/reviews.js";
-import { ServiceError } from "../services/errors.js";
+import { appendReviewEvent } from "../repositories/review-events.js";
+import { expireClaims, lockReview, overdueReviews } from "../repositories/reviews.js";
+import { ConflictError } from "../services/errors.js";
 import { decide, escalate, type ReviewServiceDeps } from "../services/reviews.js";
+import { BackgroundLoop } from "./background-loop.js";
 import {
   isRetentionEnabled,
   nothingDeleted,
@@ -38,47 +35,52 @@ export interface SweepResult {
  * On a slower timer of its own it also runs retention passes, which delete finished work.
  */
 export class Sweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private retentionTimer: NodeJS.Timeout | undefined;
-  private retaining: Promise<unknown> | undefined;
+  private readonly sweeps: BackgroundLoop;
+  /** Absent when retention is off. */
+  private readonly retentionPasses: BackgroundLoop | undefined;
 
   constructor(
     private readonly deps: ReviewServiceDeps,
     private readonly logger: Logger,
-    private readonly intervalMs: number,
+    intervalMs: number,
     /** Absent, or with every age 0, nothing is ever deleted. */
     private readonly retention?: SweeperRetention,
-  ) {}
+  ) {
+    // Each loop waits its interval before its first pass, as a timer would.
+    this.sweeps = new BackgroundLoop({
+      task: "review sweep",
+      logger,
+      intervalMs,
+      startWith: "wait",
+      pass: async () => {
+        await this.sweep();
+        return "idle";
+      },
+    });
+    // A loop of its own: the review clock ticks every few seconds, retention needs minutes, and a
+    // long retention pass must not delay an SLA fallback.
+    this.retentionPasses =
+      retention && isRetentionEnabled(retention.policy)
+        ? new BackgroundLoop({
+            task: "retention pass",
+            logger,
+            intervalMs: retention.intervalMs,
+            startWith: "wait",
+            pass: async () => {
+              await this.retain();
+              return "idle";
+            },
+          })
+        : undefined;
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((err: unknown) => this.logger.error({ err }, "review sweep failed"))
-        .finally(() => (this.running = undefined));
-    }, this.intervalMs);
-    this.timer.unref();
-    // A timer of its own: the review clock ticks every few seconds, retention needs minutes, and
-    // a long retention pass must not delay an SLA fallback.
-    if (this.retention && isRetentionEnabled(this.retention.policy)) {
-      this.retentionTimer = setInterval(() => {
-        if (this.retaining) return;
-        this.retaining = this.retain()
-          .catch((err: unknown) => this.logger.error({ err }, "retention pass failed"))
-          .finally(() => (this.retaining = undefined));
-      }, this.retention.intervalMs);
-      this.retentionTimer.unref();
-    }
+    this.sweeps.start();
+    this.retentionPasses?.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    clearInterval(this.retentionTimer);
-    this.timer = undefined;
-    this.retentionTimer = undefined;
-    await Promise.all([this.running, this.retaining]);
+    await Promise.all([this.sweeps.stop(), this.retentionPasses?.stop()]);
   }
 
   /**
@@ -142,7 +144,7 @@ export class Sweeper {
       } catch (error) {
         // Decided by a reviewer in the meantime: nothing to do. Anything else is logged and the
         // sweep goes on, so one broken item cannot hold back every fallback after it.
-        if (!(error instanceof ServiceError && error.status === 409)) {
+        if (!(error instanceof ConflictError)) {
           this.logger.error({ err: error, review_id: reviewId }, "SLA fallback failed");
         }
       }

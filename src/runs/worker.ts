@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { z } from "zod";
 import type { Logger } from "../logger.js";
 import { setThreadStatus } from "../repositories/threads.js";
 import { claimRun, failRun, leaseOf, renewLease, type RunRow } from "../repositories/runs.js";
 import { withTransaction } from "../db/database.js";
 import { isDatabaseUnavailable } from "../db/errors.js";
+import { BackgroundLoop, type PassResult } from "./background-loop.js";
 import { LeaseLostError } from "./executor.js";
 import type { RunSignals } from "./thread-events.js";
 
@@ -23,7 +25,7 @@ export interface WorkerOptions {
 
 /** Errors a retry cannot fix: the run fails at once instead of being tried again. */
 function isPermanent(error: unknown): boolean {
-  return (error as Error)?.name === "ZodError";
+  return error instanceof z.ZodError;
 }
 
 /**
@@ -34,24 +36,28 @@ function isPermanent(error: unknown): boolean {
 export class Worker {
   readonly id: string;
   private readonly active = new Map<string, AbortController>();
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private readonly loop: BackgroundLoop;
 
   constructor(private readonly options: WorkerOptions) {
     this.id = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+    const { signals } = options;
+    this.loop = new BackgroundLoop({
+      task: "run claim",
+      logger: options.logger.child({ worker: this.id }),
+      pass: () => this.claimNext(),
+      intervalMs: options.pollMs ?? 500,
+      // An enqueue in this process wakes the worker at once; other processes' runs are polled.
+      pause: { wait: (ms) => signals.nextRun(ms), wake: () => signals.runEnqueued() },
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.pollLoop();
+    this.loop.start();
   }
 
   /** Stops taking runs and waits for the ones in flight to finish. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.options.signals.runEnqueued();
-    await this.loop;
+    await this.loop.stop();
     while (this.active.size > 0) await new Promise((r) => setTimeout(r, 20));
   }
 
@@ -60,59 +66,28 @@ export class Worker {
    * Their leases run out and another worker takes them over. For tests and drills.
    */
   async crash(): Promise<void> {
-    this.running = false;
+    const stopped = this.loop.stop();
     for (const controller of this.active.values()) controller.abort(new Error("worker crashed"));
     this.active.clear();
-    this.options.signals.runEnqueued();
-    await this.loop;
+    await stopped;
   }
 
   get inFlight(): number {
     return this.active.size;
   }
 
-  private async pollLoop(): Promise<void> {
-    const pollMs = this.options.pollMs ?? 500;
-    let failures = 0;
-    while (this.running) {
-      if (this.active.size >= this.options.concurrency) {
-        await this.options.signals.nextRun(pollMs);
-        continue;
-      }
-      let run: RunRow | undefined;
-      try {
-        run = await claimRun(this.options.pool, this.id, this.options.leaseSeconds);
-        if (failures > 0) {
-          this.options.logger.info({ worker: this.id, failures }, "queue reachable again");
-        }
-        failures = 0;
-      } catch (error) {
-        // Back off while the database is away (0.5 s, 1 s, 2 s … 15 s), logging the first
-        // failure and then every tenth, so an outage neither spins nor floods the log.
-        failures++;
-        const delayMs = Math.min(15_000, pollMs * 2 ** Math.min(failures - 1, 5));
-        if (failures === 1 || failures % 10 === 0) {
-          this.options.logger.error(
-            { err: error, worker: this.id, failures, retry_in_ms: delayMs },
-            isDatabaseUnavailable(error)
-              ? "database unavailable; backing off"
-              : "could not claim a run",
-          );
-        }
-        await this.options.signals.nextRun(delayMs);
-        continue;
-      }
-      if (!this.running && run) {
-        // Stopped while claiming: hand the run straight back.
-        await failRun(this.options.pool, leaseOf(run), "worker stopped", 0).catch(() => undefined);
-        break;
-      }
-      if (!run) {
-        await this.options.signals.nextRun(pollMs);
-        continue;
-      }
-      this.spawn(run);
+  /** Takes one run if there is room for it; the loop backs off while the queue is unreachable. */
+  private async claimNext(): Promise<PassResult> {
+    if (this.active.size >= this.options.concurrency) return "deferred";
+    const run = await claimRun(this.options.pool, this.id, this.options.leaseSeconds);
+    if (!run) return "idle";
+    if (!this.loop.running) {
+      // Stopped while claiming: hand the run straight back.
+      await failRun(this.options.pool, leaseOf(run), "worker stopped", 0).catch(() => undefined);
+      return "idle";
     }
+    this.spawn(run);
+    return "busy";
   }
 
   private spawn(run: RunRow): void {

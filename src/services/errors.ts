@@ -1,14 +1,49 @@
-/** Errors services raise for the HTTP layer to turn into precise statuses. */
-export class ServiceError extends Error {
+/**
+ * What went wrong in a service, in domain terms: the HTTP layer (src/api/app.ts) maps `kind` to a
+ * status, so services know nothing of HTTP.
+ */
+export type ServiceErrorKind = "not_found" | "conflict" | "invalid";
+
+export abstract class ServiceError extends Error {
+  abstract readonly kind: ServiceErrorKind;
+
   constructor(
-    readonly status: 404 | 409 | 422,
+    /** Stable, machine-readable: clients branch on it. */
     readonly code: string,
     message: string,
     readonly details?: unknown,
   ) {
     super(message);
   }
+
+  /**
+   * @deprecated The HTTP status for `kind`, kept while callers move off it (src/ui/routes.ts
+   * read it); map `kind` at the edge instead, as src/api/app.ts does.
+   */
+  get status(): 404 | 409 | 422 {
+    return LEGACY_STATUS[this.kind];
+  }
 }
 
-export const notFound = (what: string, id: string): ServiceError =>
-  new ServiceError(404, "not_found", `${what} ${id} does not exist`);
+const LEGACY_STATUS = { not_found: 404, conflict: 409, invalid: 422 } as const;
+
+/** The thing named does not exist (or the caller may not know it does). */
+export class NotFoundError extends ServiceError {
+  readonly kind = "not_found";
+  override readonly name = "NotFoundError";
+}
+
+/** The request clashes with the current state: already decided, claimed by someone else … */
+export class ConflictError extends ServiceError {
+  readonly kind = "conflict";
+  override readonly name = "ConflictError";
+}
+
+/** Well-formed but not acceptable here: a decision the card does not allow, unknown ids … */
+export class InvalidInputError extends ServiceError {
+  readonly kind = "invalid";
+  override readonly name = "InvalidInputError";
+}
+
+export const notFound = (what: string, id: string): NotFoundError =>
+  new NotFoundError("not_found", `${what} ${id} does not exist`);

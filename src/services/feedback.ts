@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { findFeedbackByIdempotencyKey, insertFeedback } from "../repositories/feedback.js";
 import { findThread } from "../repositories/threads.js";
-import { notFound, ServiceError } from "./errors.js";
+import { ConflictError, notFound } from "./errors.js";
 
 /** Why a finished answer was good or bad; the same words in the API, the exports and evals. */
 export const feedbackReasons = [
@@ -18,6 +18,22 @@ export const feedbackReasons = [
   "too_long",
   "unclear",
 ] as const;
+
+/** The reasons in words, for people (the reviewer page's reject form). */
+export const feedbackReasonLabels: Record<(typeof feedbackReasons)[number], string> = {
+  correct: "Correct",
+  helpful: "Helpful",
+  well_cited: "Well cited",
+  incorrect: "Incorrect",
+  incomplete: "Incomplete",
+  not_grounded: "Not grounded in the sources",
+  wrong_citation: "Cites the wrong passage",
+  outdated: "Outdated",
+  unsafe: "Unsafe",
+  off_topic: "Out of scope",
+  too_long: "Too long",
+  unclear: "Unclear",
+};
 
 export interface UserFeedback {
   /** 1 (very bad) … 5 (very good); a thumbs widget sends 1 or 5. */
@@ -48,8 +64,7 @@ export async function recordUserFeedback(
   const thread = await findThread(pool, threadId);
   if (!thread) throw notFound("thread", threadId);
   if (thread.status !== "completed") {
-    throw new ServiceError(
-      409,
+    throw new ConflictError(
       "thread_not_completed",
       `thread ${threadId} is ${thread.status}; feedback is for finished answers`,
     );
@@ -81,8 +96,7 @@ export async function recordUserFeedback(
       : undefined);
   if (!stored) throw new Error("feedback insert returned nothing");
   if (stored.thread_id !== threadId) {
-    throw new ServiceError(
-      409,
+    throw new ConflictError(
       "idempotency_key_reused",
       "this Idempotency-Key was used for another thread",
     );

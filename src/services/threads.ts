@@ -10,7 +10,7 @@ import {
   type ThreadRow,
 } from "../repositories/threads.js";
 import type { RunSignals } from "../runs/thread-events.js";
-import { notFound, ServiceError } from "./errors.js";
+import { InvalidInputError, notFound } from "./errors.js";
 
 export interface ThreadServiceDeps {
   pool: pg.Pool;
@@ -85,8 +85,7 @@ export async function startThread(
     input.idempotencyKey!,
   ))!;
   if (earlier.question !== input.question) {
-    throw new ServiceError(
-      422,
+    throw new InvalidInputError(
       "idempotency_key_reused",
       "this Idempotency-Key was used for a different question",
     );

@@ -1,7 +1,14 @@
 import { performance } from "node:perf_hooks";
 import type pg from "pg";
 import type { Logger } from "../logger.js";
-import { eventBody, type OutboxRow } from "./events.js";
+import {
+  claimDueEvent,
+  recordDelivered,
+  recordFailedAttempt,
+  type OutboxRow,
+} from "../repositories/outbox.js";
+import { BackgroundLoop } from "../runs/background-loop.js";
+import { eventBody } from "./events.js";
 import {
   EVENT_ID_HEADER,
   EVENT_TYPE_HEADER,
@@ -75,17 +82,15 @@ export function backoffSeconds(attempt: number, random: () => number = Math.rand
  */
 export class WebhookDeliverer {
   readonly url: string;
-  private readonly pollMs: number;
   private readonly timeoutMs: number;
   private readonly batchSize: number;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly log: Logger;
-  private running = false;
+  private readonly loop: BackgroundLoop;
+  /** Set while stopping, so a batch in flight ends after its current request. */
   private stopRequested = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
 
   constructor(private readonly options: WebhookDelivererOptions) {
     this.url = new URL(options.url).toString();
@@ -93,7 +98,6 @@ export class WebhookDeliverer {
     if (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1) {
       throw new Error(`maxAttempts must be a positive integer, got ${options.maxAttempts}`);
     }
-    this.pollMs = options.pollMs ?? 1000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.batchSize = Math.max(1, options.batchSize ?? 20);
     // Wrapped so it is never called with the deliverer as `this` (browsers' fetch rejects that).
@@ -102,22 +106,27 @@ export class WebhookDeliverer {
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
     this.log = options.logger.child({ component: "webhooks" });
+    this.loop = new BackgroundLoop({
+      task: "webhook delivery pass",
+      logger: this.log,
+      intervalMs: options.pollMs ?? 1000,
+      pass: async () => {
+        const { delivered, failed, retried } = await this.deliverDue();
+        // A full batch: more may be due, so the next pass starts at once.
+        return delivered + failed + retried >= this.batchSize ? "busy" : "idle";
+      },
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
     this.stopRequested = false;
-    this.loop = this.pollLoop();
+    this.loop.start();
   }
 
   /** Stops polling; waits for the request in flight (at most the timeout), not the rest of the batch. */
   async stop(): Promise<void> {
-    this.running = false;
     this.stopRequested = true;
-    this.wake?.();
-    await this.loop;
-    this.loop = undefined;
+    await this.loop.stop();
     this.stopRequested = false;
   }
 
@@ -132,57 +141,11 @@ export class WebhookDeliverer {
     return result;
   }
 
-  private async pollLoop(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      let busy = false;
-      try {
-        const { delivered, failed, retried } = await this.deliverDue();
-        busy = delivered + failed + retried >= this.batchSize;
-        failures = 0;
-      } catch (error) {
-        // Usually the database is away: back off (doubling to 15 s) and log the first failure
-        // and every tenth, instead of one line per poll for the whole outage.
-        failures++;
-        if (failures === 1 || failures % 10 === 0) {
-          this.log.error({ err: error, failures }, "webhook delivery pass failed");
-        }
-      }
-      const delayMs = failures
-        ? Math.min(15_000, this.pollMs * 2 ** Math.min(failures, 5))
-        : this.pollMs;
-      if (this.running && !busy) await this.sleep(delayMs);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
   /** Takes the oldest due event that nobody else holds and leases it to this deliverer. */
-  private async claim(): Promise<OutboxRow | undefined> {
+  private claim(): Promise<OutboxRow | undefined> {
     const now = this.now();
     const lockedUntil = new Date(now.getTime() + this.timeoutMs + LOCK_MARGIN_MS);
-    const { rows } = await this.options.pool.query<OutboxRow>(
-      `UPDATE outbox SET locked_until = $2
-       WHERE event_id = (
-         SELECT event_id FROM outbox
-         WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
-           AND (locked_until IS NULL OR locked_until <= $1)
-         ORDER BY event_id
-         LIMIT 1
-         FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
-      [now, lockedUntil],
-    );
-    return rows[0];
+    return claimDueEvent(this.options.pool, now, lockedUntil);
   }
 
   private async deliver(event: OutboxRow): Promise<Outcome> {
@@ -221,16 +184,15 @@ export class WebhookDeliverer {
     }
     const durationMs = Math.round(performance.now() - started);
 
+    const attemptRow = {
+      event_id: event.event_id,
+      url: this.url,
+      attempt,
+      status_code: status,
+      duration_ms: durationMs,
+    };
     if (status !== null && status >= 200 && status < 300) {
-      await this.options.pool.query(
-        `WITH attempt AS (
-           INSERT INTO webhook_deliveries (event_id, url, attempt, status_code, duration_ms)
-           VALUES ($1, $2, $3, $4, $5))
-         UPDATE outbox SET delivered_at = coalesce(delivered_at, $6), attempts = attempts + 1,
-           last_error = NULL, locked_until = NULL
-         WHERE event_id = $1`,
-        [event.event_id, this.url, attempt, status, durationMs, this.now()],
-      );
+      await recordDelivered(this.options.pool, attemptRow, this.now());
       log.info({ status, ms: durationMs }, "webhook delivered");
       return "delivered";
     }
@@ -238,33 +200,18 @@ export class WebhookDeliverer {
     const lastError = error ?? `HTTP ${status}${snippet ? `: ${snippet}` : ""}`;
     const now = this.now();
     const nextAttemptAt = new Date(now.getTime() + backoffSeconds(attempt, this.random) * 1000);
-    const { rows } = await this.options.pool.query<{ gave_up: boolean }>(
-      `WITH attempt AS (
-         INSERT INTO webhook_deliveries (event_id, url, attempt, status_code, error, duration_ms)
-         VALUES ($1, $2, $3, $4, $5, $6))
-       UPDATE outbox SET attempts = attempts + 1, last_error = $7, locked_until = NULL,
-         failed_at = CASE WHEN attempts + 1 >= $8 THEN $9::timestamptz END,
-         next_attempt_at = CASE WHEN attempts + 1 >= $8 THEN next_attempt_at ELSE $10::timestamptz END
-       WHERE event_id = $1 AND delivered_at IS NULL
-         -- Only while this deliverer still holds the event: after its lease ran out another one
-         -- may be sending it, and must not have its lock cleared or the event failed under it.
-         AND locked_until IS NOT DISTINCT FROM $11::timestamptz
-       RETURNING failed_at IS NOT NULL AS gave_up`,
-      [
-        event.event_id,
-        this.url,
-        attempt,
-        status,
-        error,
-        durationMs,
+    const recorded = await recordFailedAttempt(
+      this.options.pool,
+      { ...attemptRow, error },
+      {
         lastError,
-        this.options.maxAttempts,
+        maxAttempts: this.options.maxAttempts,
         now,
         nextAttemptAt,
-        event.locked_until,
-      ],
+        lockedUntil: event.locked_until,
+      },
     );
-    if (rows[0]?.gave_up) {
+    if (recorded?.gave_up) {
       log.error(
         { status, error: lastError, ms: durationMs },
         "webhook failed for good; giving up on this event",

@@ -1,4 +1,7 @@
 import type { Queryable } from "../db/database.js";
+import { insertOutboxEvent, type OutboxRow } from "../repositories/outbox.js";
+
+export type { OutboxRow } from "../repositories/outbox.js";
 
 export const webhookEventTypes = [
   "review.created",
@@ -30,25 +33,7 @@ export async function enqueueEvent(
   if (!(webhookEventTypes as readonly string[]).includes(type)) {
     throw new Error(`unknown webhook event type: ${String(type)}`);
   }
-  // Stringified on purpose: node-postgres would turn a top-level array into a Postgres array.
-  await db.query("INSERT INTO outbox (event_type, payload) VALUES ($1, $2::jsonb)", [
-    type,
-    JSON.stringify(data),
-  ]);
-}
-
-/** An outbox row as the deliverer reads it. */
-export interface OutboxRow {
-  event_id: string;
-  event_type: WebhookEventType;
-  payload: Record<string, unknown>;
-  created_at: Date;
-  attempts: number;
-  next_attempt_at: Date;
-  delivered_at: Date | null;
-  failed_at: Date | null;
-  last_error: string | null;
-  locked_until: Date | null;
+  await insertOutboxEvent(db, type, data);
 }
 
 /** The exact bytes sent (and signed) for an outbox row. */

@@ -1,0 +1,32 @@
+import type { Queryable } from "../db/database.js";
+import type { Decision, DecisionType } from "../graph/decision.js";
+
+/** A reviewer's sign-off (or objection) where policy wants several: services/reviews/voting.ts. */
+export interface VoteRow {
+  actor: string;
+  decision_type: DecisionType;
+  decision: Decision;
+  created_at: Date;
+}
+
+export async function votesOf(db: Queryable, reviewId: string): Promise<VoteRow[]> {
+  const { rows } = await db.query<VoteRow>(
+    "SELECT actor, decision_type, decision, created_at FROM review_votes WHERE review_id = $1 ORDER BY created_at, actor",
+    [reviewId],
+  );
+  return rows;
+}
+
+export async function insertVote(
+  db: Queryable,
+  reviewId: string,
+  actor: string,
+  decision: Decision,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO review_votes (review_id, actor, decision, decision_type) VALUES ($1, $2, $3, $4)
+     ON CONFLICT DO NOTHING`,
+    [reviewId, actor, decision, decision.type],
+  );
+  return rowCount === 1;
+}

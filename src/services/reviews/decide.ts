@@ -1,0 +1,183 @@
+import { withTransaction, type Queryable } from "../../db/database.js";
+import type { Decision } from "../../graph/decision.js";
+import { decisionProblem } from "../../graph/decision-rules.js";
+import type { ReviewCard } from "../../graph/review-card.js";
+import { countKnownChunks } from "../../repositories/chunks.js";
+import { insertFeedback, type NewFeedback } from "../../repositories/feedback.js";
+import { appendReviewEvent } from "../../repositories/review-events.js";
+import { insertVote, votesOf, type VoteRow } from "../../repositories/review-votes.js";
+import { cardOf, markDecided, releaseClaim, type ReviewRow } from "../../repositories/reviews.js";
+import { enqueueRun } from "../../repositories/runs.js";
+import { findThread, setThreadStatus, type ThreadRow } from "../../repositories/threads.js";
+import { ConflictError, InvalidInputError } from "../errors.js";
+import type { Caller, ReviewServiceDeps } from "./deps.js";
+import { escalate } from "./escalate.js";
+import { alreadyDecided, claimedByOther, lockPendingReview } from "./pending-review.js";
+import { liveClaim, toView, versionOf, type LiveClaim, type ReviewView } from "./views.js";
+import { castVote } from "./voting.js";
+
+export type DecisionOutcome = "decided" | "vote_recorded" | "escalated";
+
+export interface DecisionResult {
+  outcome: DecisionOutcome;
+  review: ReviewView;
+  thread_id: string;
+}
+
+export interface DecideOptions {
+  /** The card version the reviewer saw; another version is refused with the fresh card. */
+  version?: string;
+  /** The SLA sweeper: not held to claims or approvals. */
+  system?: boolean;
+}
+
+/**
+ * Accepts a decision exactly once. In one transaction: lock the review row (a concurrent
+ * decision waits here, then sees it decided and gets a conflict), check claim, version and
+ * approvals, mark it decided, append the audit event, store the structured feedback, and enqueue
+ * the resume run. Where policy wants several sign-offs the decision may only be a vote (see
+ * castVote in voting.ts).
+ */
+export async function decide(
+  deps: ReviewServiceDeps,
+  reviewId: string,
+  decision: Decision,
+  caller: Caller,
+  options: DecideOptions = {},
+): Promise<DecisionResult> {
+  const now = deps.now();
+  const result = await withTransaction(deps.pool, async (tx): Promise<DecisionResult> => {
+    const review = await lockPendingReview(tx, reviewId);
+    const votes = await votesOf(tx, reviewId);
+    if (options.version !== undefined && options.version !== versionOf(review, votes)) {
+      throw new ConflictError(
+        "stale_version",
+        "the review changed since you loaded it; here is the current card",
+        { review: toView(review, votes, now) },
+      );
+    }
+    const held = liveClaim(review, now);
+    if (held && held.by !== caller.name && !caller.admin && !options.system)
+      throw claimedByOther(held);
+    await checkAllowed(tx, decision, cardOf(review));
+
+    const verdict = castVote({
+      stage: review.stage,
+      decision,
+      voter: { ...caller, system: options.system === true },
+      approvalsRequired: review.approvals_required,
+      votes,
+    });
+    if (verdict.verdict === "refused") throw new ConflictError(verdict.code, verdict.message);
+    if (verdict.verdict === "vote") {
+      await insertVote(tx, reviewId, caller.name, decision);
+      await appendReviewEvent(tx, {
+        review_id: reviewId,
+        type: "voted",
+        actor: caller.name,
+        before: { approvals: votes.length },
+        after: { decision, approvals: verdict.approvals, required: review.approvals_required },
+      });
+      let current = review;
+      if (verdict.escalate) {
+        current = (await escalate(tx, deps, review, now, verdict.escalate)) ?? review;
+      }
+      if (held?.by === caller.name) current = (await releaseClaim(tx, reviewId)) ?? current;
+      return {
+        outcome: verdict.escalate ? "escalated" : "vote_recorded",
+        review: toView(current, await votesOf(tx, reviewId), now),
+        thread_id: review.thread_id,
+      };
+    }
+    if (verdict.recordVote) await insertVote(tx, reviewId, caller.name, decision);
+    return settle(tx, deps, review, decision, caller, held, now);
+  });
+  if (result.outcome === "decided") deps.signals.runEnqueued();
+  return result;
+}
+
+/** What the card allows, and edited evidence that exists: refused as invalid otherwise. */
+async function checkAllowed(tx: Queryable, decision: Decision, card: ReviewCard): Promise<void> {
+  const problem = decisionProblem(decision, card);
+  if (problem) throw new InvalidInputError("decision_not_allowed", problem);
+  if (decision.type === "edit" && decision.chunk_ids) {
+    const known = await countKnownChunks(tx, decision.chunk_ids);
+    if (known !== new Set(decision.chunk_ids).size) {
+      throw new InvalidInputError(
+        "unknown_chunks",
+        "some chunk_ids are not passages of the knowledge base",
+      );
+    }
+  }
+}
+
+/** The final decision: mark it, audit it, keep it as feedback, and queue the thread's resume. */
+async function settle(
+  tx: Queryable,
+  deps: ReviewServiceDeps,
+  review: ReviewRow,
+  decision: Decision,
+  caller: Caller,
+  held: LiveClaim | null,
+  now: Date,
+): Promise<DecisionResult> {
+  const reviewId = review.review_id;
+  const decided = await markDecided(tx, reviewId, decision, caller.name);
+  if (!decided) throw alreadyDecided(review);
+  const votes = await votesOf(tx, reviewId);
+  await appendReviewEvent(tx, {
+    review_id: reviewId,
+    type: "decided",
+    actor: caller.name,
+    before: { status: review.status, claimed_by: held?.by ?? null },
+    after: { status: decided.status, decision, approvals: votes.map((v) => v.actor) },
+  });
+  const thread = await findThread(tx, review.thread_id);
+  await insertFeedback(tx, decisionFeedback(review, decision, caller, thread, votes));
+  await enqueueRun(tx, {
+    thread_id: review.thread_id,
+    kind: "resume",
+    review_id: reviewId,
+    max_attempts: deps.maxAttempts,
+  });
+  await setThreadStatus(tx, review.thread_id, "queued");
+  return { outcome: "decided", review: toView(decided, votes, now), thread_id: review.thread_id };
+}
+
+/** The decision as structured feedback, with what the reviewer was shown, for eval datasets. */
+function decisionFeedback(
+  review: ReviewRow,
+  decision: Decision,
+  caller: Caller,
+  thread: ThreadRow | undefined,
+  votes: VoteRow[],
+): NewFeedback {
+  const card = cardOf(review);
+  return {
+    thread_id: review.thread_id,
+    review_id: review.review_id,
+    source: "review",
+    stage: review.stage,
+    decision_type: decision.type,
+    reasons: decision.reasons,
+    comment: decision.comment,
+    correction: "answer" in decision ? decision.answer : undefined,
+    instructions: decision.type === "revise" ? decision.instructions : undefined,
+    chunk_ids: decision.type === "edit" ? decision.chunk_ids : undefined,
+    root_cause: decision.root_cause,
+    context: {
+      question: card.question,
+      risk_tier: card.risk_tier,
+      trigger: review.trigger,
+      passages: card.retrieval.passages.map((p) => ({ chunk_id: p.chunk_id, score: p.score })),
+      draft: card.draft?.text ?? null,
+      judge: card.judge,
+      metadata: thread?.metadata ?? {},
+      review_created_at: review.created_at.toISOString(),
+      first_claimed_at: review.first_claimed_at?.toISOString() ?? null,
+      escalated_at: review.escalated_at?.toISOString() ?? null,
+      approvals: votes.map((v) => v.actor),
+    },
+    actor: caller.name,
+  };
+}

@@ -1,0 +1,22 @@
+import type pg from "pg";
+import type { RunSignals } from "../../runs/thread-events.js";
+import type { EmitEvent } from "../../webhooks/emit.js";
+import type { ReviewPolicy } from "../review-policy.js";
+
+export interface ReviewServiceDeps {
+  pool: pg.Pool;
+  signals: RunSignals;
+  maxAttempts: number;
+  reviewPolicy: ReviewPolicy;
+  emit: EmitEvent;
+  claimLeaseSeconds: number;
+  /** The service's clock; tests move it instead of sleeping. */
+  now: () => Date;
+}
+
+/** Who is asking: a reviewer, an admin, or the SLA sweeper acting as one. */
+export interface Caller {
+  name: string;
+  /** Admins may take over claims and settle disputed items. */
+  admin: boolean;
+}
