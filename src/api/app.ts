@@ -1,4 +1,5 @@
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -14,14 +15,14 @@ import { ServiceError } from "../services/errors.js";
 import type { ReviewServiceDeps } from "../services/reviews.js";
 import type { ThreadServiceDeps } from "../services/threads.js";
 import { ApiError, isDataException, isDatabaseUnavailable, type ErrorBody } from "./errors.js";
-import { openApiDocument } from "./openapi.js";
+import { documentInfo, routeGroup } from "./openapi.js";
 import { authenticate } from "./auth.js";
 import { documentRoutes } from "./routes/documents.js";
 import { keyRoutes } from "./routes/keys.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { createProcessMetrics } from "../metrics/process-metrics.js";
 import { datasetRoutes } from "./routes/datasets.js";
-import { uiRoutes } from "../ui/routes.js";
+import { isUiPath, uiErrorResponse, uiPublicRoutes, uiRoutes } from "../ui/routes.js";
 import { healthRoutes } from "./routes/health.js";
 import { reviewRoutes } from "./routes/reviews.js";
 import { threadRoutes } from "./routes/threads.js";
@@ -60,7 +61,7 @@ export interface AppDeps {
 }
 
 /** The app over a runtime's database, signals and policies. */
-export function createAppFor(runtime: Runtime, overrides: Partial<AppDeps> = {}): Hono<ApiEnv> {
+export function createAppFor(runtime: Runtime, overrides: Partial<AppDeps> = {}): OpenAPIHono<ApiEnv> {
   const { reviewDeps } = runtime;
   return createApp({
     pool: reviewDeps.pool,
@@ -93,7 +94,7 @@ const STATUS_CODES: Record<number, string> = {
 };
 
 /** The HTTP API. Routes only validate and convert; services hold the logic. */
-export function createApp(deps: AppDeps): Hono<ApiEnv> {
+export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   const services: Services = {
     threads: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts },
     reviews: {
@@ -106,7 +107,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
       now: deps.now ?? (() => new Date()),
     },
   };
-  const app = new Hono<ApiEnv>();
+  const app = routeGroup();
 
   app.use(requestId());
   // Request durations by route pattern for /metrics; first, so the time covers everything below.
@@ -144,34 +145,48 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     }),
   );
 
+  // Public: the routes mounted above `authenticate` answer without a key. Everything below it
+  // is private, so a route added later needs a key unless it is put here on purpose.
   app.get("/", (c) =>
     c.json({
       name: "signoff",
       openapi: "/openapi.json",
+      docs: "/docs",
       endpoints: ["/threads", "/reviews", "/documents"],
     }),
   );
-  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`npm run keys -- create`); `X-API-Key: <key>` works too.",
+  });
+  app.doc31("/openapi.json", documentInfo);
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "signoff API" }));
   app.route("/", healthRoutes());
-  for (const path of ["/threads", "/reviews", "/documents", "/keys", "/metrics", "/datasets"]) {
-    app.use(path, authenticate(deps.openMode));
-    app.use(`${path}/*`, authenticate(deps.openMode));
-  }
+  app.route("/ui", uiPublicRoutes(deps.openMode));
+
+  app.use("*", authenticate(deps.openMode));
+
   app.route("/threads", threadRoutes());
   app.route("/reviews", reviewRoutes());
   app.route("/documents", documentRoutes());
   app.route("/keys", keyRoutes(deps.openMode));
   app.route("/metrics", metricsRoutes(processMetrics));
   app.route("/datasets", datasetRoutes());
-  app.route("/ui", uiRoutes({ openMode: deps.openMode }));
+  app.route("/ui", uiRoutes());
 
   app.notFound((c) =>
     c.json(errorJson("not_found", `no route for ${c.req.method} ${c.req.path}`), 404),
   );
   app.onError((error, c) => {
+    // The page answers its own refusals (a sign-in redirect, an HTML error page).
+    const page = isUiPath(c.req.path) ? uiErrorResponse(error, c) : undefined;
+    if (page) return page;
     if (error instanceof ApiError) return c.json(error.body(), error.status);
     if (error instanceof ServiceError) {
-      return c.json(errorJson(error.code, error.message, error.details), error.status);
+      // Services say what went wrong; the HTTP status is chosen here, at the edge.
+      const status = { not_found: 404, conflict: 409, invalid: 422 } as const;
+      return c.json(errorJson(error.code, error.message, error.details), status[error.kind]);
     }
     if (error instanceof HTTPException) {
       const status = error.status;

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import type pg from "pg";
 import { findActiveKey, type Role } from "../auth/keys.js";
 import type { OpenModeGate } from "../auth/open-mode.js";
 import {
@@ -13,9 +14,20 @@ import {
 import type { ApiEnv } from "./app.js";
 import { ApiError } from "./errors.js";
 
+/**
+ * Who is calling, decided once for every private route of the app (the JSON API and the
+ * reviewer page alike): `authenticate` is mounted once in app.ts, after the public routes.
+ */
+
 export const KEY_COOKIE = "signoff_key";
 
-function presentedKey(c: Context): { key: string; fromCookie: boolean } | undefined {
+export interface PresentedKey {
+  key: string;
+  /** Sent by the browser as the page's sign-in cookie rather than by a client. */
+  fromCookie: boolean;
+}
+
+export function presentedKey(c: Context): PresentedKey | undefined {
   const header = c.req.header("authorization");
   const sent = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? c.req.header("x-api-key");
   if (sent) return { key: sent, fromCookie: false };
@@ -33,11 +45,17 @@ export function loopbackRequest(c: Context): boolean {
   return isLoopbackHost(name === "[::1]" ? "::1" : name);
 }
 
+/** Whether this request gets open mode's all-roles user when it brings no key. */
+export async function openModeApplies(c: Context, openMode: OpenModeGate, db: pg.Pool) {
+  return loopbackRequest(c) && (await openMode.isOpen(db));
+}
+
 /**
- * The browser sends the cookie with requests from other origins of the same site too, so a
- * state-changing request authenticated by the cookie must come from this origin.
+ * Whether a browser says the request came from this origin (Sec-Fetch-Site, else Origin). A
+ * request with neither is not known to, so it is not: a change signed in by cookie, or a sign-in
+ * form, needs one of them (every browser that sends cookies sends them on a POST).
  */
-function sameOriginRequest(c: Context): boolean {
+export function sameOriginRequest(c: Context): boolean {
   const site = c.req.header("sec-fetch-site");
   if (site !== undefined) return site === "same-origin";
   const origin = c.req.header("origin");
@@ -68,47 +86,62 @@ export function crossSiteBrowserRequest(c: Context): boolean {
 
 export const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** The principal an API key stands for, if it is a live key. */
+export async function principalForKey(db: pg.Pool, key: string): Promise<Principal | undefined> {
+  const row = key.length <= 500 ? await findActiveKey(db, key) : undefined;
+  return row && { id: row.key_id, name: row.name, role: row.role, open: false };
+}
+
 /**
- * Resolves the caller from their API key. Open development mode (no key needed, everyone is the
- * same all-roles user) applies only while the gate says so (bound to loopback and no key since
- * start) and for requests addressed to a loopback name. In open mode a browser's cross-site
- * state-changing request (another site's form posting here) is refused, as with the cookie.
+ * The caller of this request, or a refusal (ApiError 401/403). Open development mode (no key
+ * needed, everyone is the same all-roles user) applies only while the gate says so (bound to
+ * loopback and no key since start) and for requests addressed to a loopback name. A browser's
+ * state-changing request is refused when it comes from another origin: by cookie always, and in
+ * open mode whenever the browser says so (another site's form posting here).
  */
+export async function resolvePrincipal(
+  c: Context,
+  openMode: OpenModeGate,
+  db: pg.Pool,
+): Promise<Principal> {
+  const presented = presentedKey(c);
+  const changes = !SAFE_METHODS.has(c.req.method);
+  if (presented) {
+    const principal = await principalForKey(db, presented.key);
+    if (!principal) throw new ApiError(401, "invalid_key", "the API key is unknown or revoked");
+    if (presented.fromCookie && changes && !sameOriginRequest(c)) {
+      throw new ApiError(
+        403,
+        "cross_origin",
+        "a request signed in by cookie must come from this site's own pages",
+      );
+    }
+    if (!withinConfinement(principal, c.req.method, c.req.path)) {
+      throw new ApiError(
+        403,
+        "forbidden",
+        `a ${principal.role} key may only call ${confinement(principal)!.join(" or ")}`,
+      );
+    }
+    return principal;
+  }
+  if (await openModeApplies(c, openMode, db)) {
+    if (changes && crossSiteBrowserRequest(c)) {
+      throw new ApiError(
+        403,
+        "cross_origin",
+        "open mode accepts changes only from this server's own pages or from non-browser clients",
+      );
+    }
+    return OPEN_MODE_PRINCIPAL;
+  }
+  throw new ApiError(401, "unauthenticated", "send an API key: Authorization: Bearer <key>");
+}
+
+/** Sets `principal` and `actor` for everything after it; mounted once, in app.ts. */
 export function authenticate(openMode: OpenModeGate): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const pool = c.var.db;
-    const presented = presentedKey(c);
-    let principal: Principal | undefined;
-    if (presented) {
-      const row = await findActiveKey(pool, presented.key);
-      if (!row) throw new ApiError(401, "invalid_key", "the API key is unknown or revoked");
-      if (presented.fromCookie && !SAFE_METHODS.has(c.req.method) && !sameOriginRequest(c)) {
-        throw new ApiError(
-          403,
-          "cross_origin",
-          "a request signed in by cookie must come from this site's own pages",
-        );
-      }
-      principal = { id: row.key_id, name: row.name, role: row.role, open: false };
-      if (!withinConfinement(principal, c.req.method, c.req.path)) {
-        throw new ApiError(
-          403,
-          "forbidden",
-          `a ${principal.role} key may only call ${confinement(principal)!.join(" or ")}`,
-        );
-      }
-    } else if (loopbackRequest(c) && (await openMode.isOpen(pool))) {
-      if (!SAFE_METHODS.has(c.req.method) && crossSiteBrowserRequest(c)) {
-        throw new ApiError(
-          403,
-          "cross_origin",
-          "open mode accepts changes only from this server's own pages or from non-browser clients",
-        );
-      }
-      principal = OPEN_MODE_PRINCIPAL;
-    } else {
-      throw new ApiError(401, "unauthenticated", "send an API key: Authorization: Bearer <key>");
-    }
+    const principal = await resolvePrincipal(c, openMode, c.var.db);
     c.set("principal", principal);
     c.set("actor", principal.name);
     await next();

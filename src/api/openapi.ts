@@ -1,335 +1,137 @@
+import { OpenAPIHono, type OpenAPIHonoOptions } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
-import * as s from "./schemas.js";
+import type { ApiEnv } from "./app.js";
+import { ApiError } from "./errors.js";
+import { errorResponse } from "./schemas.js";
 
-const json = (schema: z.ZodType, io: "input" | "output" = "output") => ({
-  "application/json": { schema: z.toJSONSchema(schema, { io, unrepresentable: "any" }) },
-});
+/**
+ * The kit every API route is written with. A route is a `createRoute({...})` declaration (its
+ * params, query, headers, body, responses and errors) plus a handler; the same declaration
+ * validates the request and is the route's entry in `/openapi.json`, so the two cannot drift.
+ */
 
-const error = (description: string) => ({ description, content: json(s.errorResponse) });
-
-const uuidParam = (name: string) => ({
-  name,
-  in: "path",
-  required: true,
-  schema: { type: "string", format: "uuid" },
-});
-
-const waitParam = {
-  name: "wait",
-  in: "query",
-  required: false,
-  description: "Seconds (0-60) to wait for the thread to pause for review or finish.",
-  schema: { type: "number", minimum: 0, maximum: 60 },
-};
-
-const idempotencyHeader = {
-  name: "Idempotency-Key",
-  in: "header",
-  required: false,
-  description:
-    "Repeating a request with the same key returns the first result instead of doing it again.",
-  schema: { type: "string", maxLength: 200 },
-};
-
-const badInput = {
-  "400": error("Malformed request: invalid JSON, id, query or header"),
-  "401": error("No API key, or an unknown or revoked one (once any key exists)"),
-  "403": error("The key's role may not do this"),
-  "413": error("Body too large"),
-  "415": error("Body is not JSON"),
-  "422": error("Body does not match the schema"),
-  "503": error("Database unavailable"),
-};
-
-let cached: Record<string, unknown> | undefined;
-
-/** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
-export function openApiDocument(): Record<string, unknown> {
-  cached ??= {
-    openapi: "3.1.0",
-    info: {
-      title: "signoff",
-      version: "0.1.0",
-      description:
-        "Human-in-the-loop question answering: threads pause for a reviewer when the evidence or the answer is doubtful, and resume on their decision.",
-    },
-    paths: {
-      "/threads": {
-        post: {
-          summary: "Ask a question; the thread runs in the background",
-          parameters: [waitParam, idempotencyHeader],
-          requestBody: { required: true, content: json(s.createThreadBody, "input") },
-          responses: {
-            "202": { description: "Accepted", content: json(s.threadResponse) },
-            "200": {
-              description: "Same Idempotency-Key as an earlier request",
-              content: json(s.threadResponse),
-            },
-            ...badInput,
-          },
-        },
-      },
-      "/threads/{threadId}": {
-        get: {
-          summary: "A thread's status and answer",
-          parameters: [uuidParam("threadId"), waitParam],
-          responses: {
-            "200": { description: "The thread", content: json(s.threadResponse) },
-            "404": error("No such thread"),
-            ...badInput,
-          },
-        },
-      },
-      "/threads/{threadId}/feedback": {
-        post: {
-          summary: "Feedback on a finished answer (rating, reasons, correction)",
-          parameters: [uuidParam("threadId"), idempotencyHeader],
-          requestBody: { required: true, content: json(s.feedbackBody, "input") },
-          responses: {
-            "201": { description: "Stored", content: json(s.feedbackResponse) },
-            "200": {
-              description: "Same Idempotency-Key as earlier feedback",
-              content: json(s.feedbackResponse),
-            },
-            "404": error("No such thread"),
-            "409": error("The thread has not finished"),
-            ...badInput,
-          },
-        },
-      },
-      "/reviews": {
-        get: {
-          summary: "The review queue: highest priority, then oldest, first",
-          parameters: [
-            {
-              name: "status",
-              in: "query",
-              schema: { type: "string", enum: ["pending", "decided"] },
-            },
-            {
-              name: "stage",
-              in: "query",
-              schema: { type: "string", enum: ["retrieval", "answer"] },
-            },
-            {
-              name: "risk_tier",
-              in: "query",
-              schema: { type: "string", enum: ["low", "medium", "high"] },
-            },
-            {
-              name: "queue",
-              in: "query",
-              schema: { type: "string", enum: ["main", "escalation"] },
-            },
-            {
-              name: "assignee",
-              in: "query",
-              schema: { type: "string" },
-              description: '"me", "none" (unclaimed) or a reviewer\'s name',
-            },
-            {
-              name: "older_than",
-              in: "query",
-              schema: { type: "integer", minimum: 0 },
-              description: "only items waiting at least this many seconds",
-            },
-            {
-              name: "limit",
-              in: "query",
-              schema: { type: "integer", minimum: 1, maximum: 100, default: 20 },
-            },
-            {
-              name: "cursor",
-              in: "query",
-              schema: { type: "string" },
-              description: "next_cursor of the previous page",
-            },
-          ],
-          responses: {
-            "200": { description: "A page of reviews", content: json(s.reviewListResponse) },
-            ...badInput,
-          },
-        },
-      },
-      "/reviews/{reviewId}": {
-        get: {
-          summary: "The review card",
-          parameters: [uuidParam("reviewId")],
-          responses: {
-            "200": { description: "The review", content: json(s.reviewResponse) },
-            "404": error("No such review"),
-            ...badInput,
-          },
-        },
-      },
-      "/reviews/{reviewId}/decision": {
-        post: {
-          summary: "Decide a review; the thread resumes",
-          parameters: [uuidParam("reviewId"), waitParam],
-          requestBody: { required: true, content: json(s.decisionRequestDoc, "input") },
-          responses: {
-            "200": {
-              description:
-                "Accepted: `outcome` is decided, vote_recorded (more approvals needed) or escalated (reviewers disagreed)",
-              content: json(s.decisionResponse),
-            },
-            "404": error("No such review"),
-            "409": error(
-              "Already decided, claimed by someone else, stale version, already voted, or escalated to an admin",
-            ),
-            ...badInput,
-            "422": error("The decision is malformed or not allowed on this review"),
-          },
-        },
-      },
-      "/reviews/{reviewId}/events": {
-        get: {
-          summary:
-            "The review's audit trail (append-only): created, claimed, released, expired, escalated, voted, decided",
-          parameters: [uuidParam("reviewId")],
-          responses: {
-            "200": { description: "Events, oldest first", content: json(s.reviewEventsResponse) },
-            "404": error("No such review"),
-            ...badInput,
-          },
-        },
-      },
-      "/reviews/{reviewId}/claim": {
-        post: {
-          summary:
-            "Claim the item: a lease (CLAIM_LEASE_SECONDS) during which only you (or an admin) can decide it",
-          parameters: [uuidParam("reviewId")],
-          responses: {
-            "200": { description: "Claimed (or renewed)", content: json(s.reviewResponse) },
-            "404": error("No such review"),
-            "409": error("Claimed by someone else, or already decided"),
-            ...badInput,
-          },
-        },
-      },
-      "/reviews/{reviewId}/heartbeat": {
-        post: {
-          summary: "Renew your claim's lease",
-          parameters: [uuidParam("reviewId")],
-          responses: {
-            "200": { description: "Renewed", content: json(s.reviewResponse) },
-            "404": error("No such review"),
-            "409": error("Claimed by someone else, or already decided"),
-            ...badInput,
-          },
-        },
-      },
-      "/reviews/{reviewId}/release": {
-        post: {
-          summary: "Give the item back to the queue",
-          parameters: [uuidParam("reviewId")],
-          responses: {
-            "200": { description: "Released", content: json(s.reviewResponse) },
-            "404": error("No such review"),
-            "409": error("Not claimed, or claimed by someone else"),
-            ...badInput,
-          },
-        },
-      },
-      "/keys": {
-        get: {
-          summary: "API keys (admin): names, roles, prefixes; never the keys",
-          responses: {
-            "200": { description: "Keys", content: json(s.keyListResponse) },
-            ...badInput,
-          },
-        },
-        post: {
-          summary: "Create an API key (admin); the key is in this response only",
-          requestBody: { required: true, content: json(s.createKeyBody, "input") },
-          responses: {
-            "201": { description: "Created", content: json(s.createdKeyResponse) },
-            "409": error("An active key has that name"),
-            ...badInput,
-          },
-        },
-      },
-      "/keys/{keyId}": {
-        delete: {
-          summary: "Revoke an API key (admin)",
-          parameters: [uuidParam("keyId")],
-          responses: {
-            "200": { description: "Revoked", content: json(s.keyResponse) },
-            "404": error("No such active key"),
-            ...badInput,
-          },
-        },
-      },
-      "/metrics": {
-        get: {
-          summary: "Prometheus metrics (metrics or admin key)",
-          responses: {
-            "200": {
-              description: "Prometheus text format",
-              content: { "text/plain": { schema: { type: "string" } } },
-            },
-            "401": error("No API key"),
-            "403": error("Not a metrics or admin key"),
-          },
-        },
-      },
-      "/datasets/export": {
-        get: {
-          summary:
-            "Human-labelled examples as NDJSON in the LangSmith example shape (reviewer or admin)",
-          parameters: [
-            {
-              name: "since",
-              in: "query",
-              schema: { type: "string", format: "date-time" },
-              description: "only signals (decisions, feedback) since then",
-            },
-            {
-              name: "test_share",
-              in: "query",
-              schema: { type: "number", minimum: 0, maximum: 1, default: 0.2 },
-            },
-            { name: "split", in: "query", schema: { type: "string", enum: ["train", "test"] } },
-          ],
-          responses: {
-            "200": {
-              description: "One `{inputs, outputs, metadata}` example per line",
-              content: { "application/x-ndjson": { schema: { type: "string" } } },
-            },
-            ...badInput,
-          },
-        },
-      },
-      "/documents": {
-        post: {
-          summary: "Add a document to the knowledge base",
-          requestBody: { required: true, content: json(s.createDocumentBody, "input") },
-          responses: {
-            "201": { description: "Added", content: json(s.documentResponse) },
-            "200": {
-              description: "The same document was already there",
-              content: json(s.documentResponse),
-            },
-            ...badInput,
-          },
-        },
-      },
-      "/healthz": {
-        get: {
-          summary: "Liveness",
-          responses: { "200": { description: "Alive", content: json(s.healthResponse) } },
-        },
-      },
-      "/readyz": {
-        get: {
-          summary: "Readiness: database reachable and migrations applied",
-          responses: {
-            "200": { description: "Ready", content: json(s.readinessResponse) },
-            "503": { description: "Not ready", content: json(s.readinessResponse) },
-          },
-        },
-      },
-    },
-  };
-  return cached;
+/** The zod issues as `{path, message}` pairs, for `error.details`. */
+export function issueList(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.join(".") || "(root)", message: i.message }));
 }
+
+/**
+ * A request that breaks its route's declaration is the client's mistake, answered in the API's
+ * error shape: 422 for a body, 400 for a path id, a query parameter or a header.
+ */
+const refuseInvalid: NonNullable<OpenAPIHonoOptions<ApiEnv>["defaultHook"]> = (result) => {
+  if (result.success) return;
+  const details = issueList(result.error);
+  switch (result.target) {
+    case "json":
+      throw new ApiError(422, "validation_failed", "the request body is not valid", details);
+    case "param":
+      throw new ApiError(
+        400,
+        "invalid_id",
+        details.map((d) => `${d.path} ${d.message}`).join("; "),
+      );
+    case "header":
+      throw new ApiError(400, "invalid_header", details.map((d) => d.message).join("; "));
+    default:
+      throw new ApiError(400, "invalid_query", "the query parameters are not valid", details);
+  }
+};
+
+/** A group of routes: mount it with `app.route(prefix, group)` and its declarations go along. */
+export function routeGroup(): OpenAPIHono<ApiEnv> {
+  return new OpenAPIHono<ApiEnv>({ defaultHook: refuseInvalid });
+}
+
+/**
+ * A JSON body must say it is JSON (415) and parse (400) before its schema is checked (422).
+ * Hono's own validator skips a body of another type; this makes that an error. The parsed body
+ * is cached by Hono, so the validator after this does not read it twice.
+ */
+export const jsonOnly: MiddlewareHandler<ApiEnv> = async (c, next) => {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      "send the body as JSON with Content-Type: application/json",
+    );
+  }
+  try {
+    await c.req.json();
+  } catch {
+    throw new ApiError(400, "invalid_json", "the request body is not valid JSON");
+  }
+  await next();
+};
+
+/** `content` of a JSON request or response. */
+export const json = <S extends z.ZodType>(schema: S) => ({
+  "application/json": { schema },
+});
+
+/** A required JSON request body. */
+export const jsonRequestBody = <S extends z.ZodType>(schema: S, description?: string) => ({
+  required: true,
+  content: json(schema),
+  ...(description ? { description } : {}),
+});
+
+const failure = (description: string) => ({ description, content: json(errorResponse) });
+
+/** The errors any route may answer (documented on every route). */
+const common = {
+  401: failure("No API key, or an unknown or revoked one (once any key exists)"),
+  403: failure("The key's role may not do this, or a browser's cross-site change"),
+  503: failure("The database cannot be reached; try again shortly"),
+} as const;
+
+/** The errors routes answer, by what they take in: add them to `responses`. */
+export const errors = {
+  common,
+  /** A route with a UUID in its path: malformed ids are 400, unknown ones 404. */
+  byId: {
+    400: failure("Malformed id, query or header"),
+    404: failure("No such item"),
+    ...common,
+  },
+  /** A route with a query or headers only. */
+  query: { 400: failure("Malformed query or header"), ...common },
+  /** A route with a JSON body. */
+  body: {
+    400: failure("Malformed JSON, id, query or header"),
+    413: failure("The body is too large"),
+    415: failure("The body is not JSON"),
+    422: failure("The body does not match the schema"),
+    ...common,
+  },
+  conflict: failure("The item is not in a state that allows this"),
+} as const;
+
+/** A UUID path parameter (lower-cased, so ids compare equal however a client spells them). */
+export const uuidParam = z.uuid({ error: "must be a UUID" }).transform((id) => id.toLowerCase());
+
+/** `Idempotency-Key`: repeating a request with the same key returns the first result. */
+export const idempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1, "Idempotency-Key must be 1 to 200 characters")
+    .max(200, "Idempotency-Key must be 1 to 200 characters")
+    .optional()
+    .describe(
+      "Repeating a request with the same key returns the first result instead of doing it again.",
+    ),
+});
+
+/** The document's header; the paths come from the routes themselves. */
+export const documentInfo: Parameters<OpenAPIHono<ApiEnv>["getOpenAPI31Document"]>[0] = {
+  openapi: "3.1.0",
+  info: {
+    title: "signoff",
+    version: "0.1.0",
+    description:
+      "Human-in-the-loop question answering: threads pause for a reviewer when the evidence or the answer is doubtful, and resume on their decision. Send an API key as `Authorization: Bearer <key>` (or `X-API-Key`); a server on loopback with no keys yet is open.",
+  },
+  security: [{ apiKey: [] }],
+};

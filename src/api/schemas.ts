@@ -40,18 +40,24 @@ export const listReviewsQuery = z
   })
   .strict();
 
-export { decisionSchema as decisionBody };
-
-/** For the OpenAPI document: a decision plus the card version the reviewer was shown. */
-export const decisionRequestDoc = z.intersection(
-  decisionSchema,
-  z.object({
-    version: z
-      .string()
-      .optional()
-      .describe("the review's `version` when it was shown; a mismatch is a 409"),
-  }),
-);
+/**
+ * The decision body: a decision plus, optionally, the card `version` the reviewer was shown.
+ * Each variant of the decision is extended, so unknown keys are still refused.
+ */
+const cardVersion = z
+  .string()
+  .min(1)
+  .max(100)
+  .optional()
+  .describe("the review's `version` when it was shown; a mismatch is a 409");
+const [approve, edit, respond, reject, revise] = decisionSchema.options;
+export const decisionRequestBody = z.discriminatedUnion("type", [
+  approve.safeExtend({ version: cardVersion }),
+  edit.safeExtend({ version: cardVersion }),
+  respond.safeExtend({ version: cardVersion }),
+  reject.safeExtend({ version: cardVersion }),
+  revise.safeExtend({ version: cardVersion }),
+]);
 
 export const createKeyBody = z
   .object({

@@ -1,16 +1,27 @@
-import { Hono } from "hono";
-import type { ApiEnv } from "../app.js";
+import { createRoute } from "@hono/zod-openapi";
 import { requireRole } from "../auth.js";
-import { createDocumentBody } from "../schemas.js";
-import { jsonBody } from "../validate.js";
+import { errors, json, jsonOnly, jsonRequestBody, routeGroup } from "../openapi.js";
+import { createDocumentBody, documentResponse } from "../schemas.js";
 import { ingestDocument } from "../../knowledge/documents.js";
 
-export function documentRoutes(): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
-  app.post("/", requireRole("admin"), async (c) => {
-    const body = await jsonBody(c, createDocumentBody);
-    const result = await ingestDocument(c.var.db, body);
-    return c.json(result, result.created ? 201 : 200);
+const addDocumentRoute = createRoute({
+  method: "post",
+  path: "/",
+  tags: ["documents"],
+  summary: "Add a document to the knowledge base",
+  description: "Role: admin. The text is chunked and indexed at once.",
+  middleware: [requireRole("admin"), jsonOnly] as const,
+  request: { body: jsonRequestBody(createDocumentBody) },
+  responses: {
+    201: { description: "Added", content: json(documentResponse) },
+    200: { description: "The same document was already there", content: json(documentResponse) },
+    ...errors.body,
+  },
+});
+
+export function documentRoutes() {
+  return routeGroup().openapi(addDocumentRoute, async (c) => {
+    const result = await ingestDocument(c.var.db, c.req.valid("json"));
+    return result.created ? c.json(result, 201) : c.json(result, 200);
   });
-  return app;
 }

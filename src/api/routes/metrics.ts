@@ -1,20 +1,32 @@
-import { Hono } from "hono";
-import type { ApiEnv } from "../app.js";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
 import { requireRole } from "../auth.js";
+import { errors, routeGroup } from "../openapi.js";
 import { renderMetrics } from "../../metrics/prometheus.js";
 import type { ProcessMetrics } from "../../metrics/process-metrics.js";
 
-/**
- * Prometheus scrape endpoint: `authorization: Bearer <key>` with a metrics key (made for a
- * scraper: it can read this and nothing else) or an admin key, or open mode. The shared,
- * database-derived families come first, then this process's own (process, Node.js, HTTP).
- */
-export function metricsRoutes(processMetrics: ProcessMetrics): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
-  app.get("/", requireRole("metrics", "admin"), async (c) => {
+const metricsRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["operations"],
+  summary: "Prometheus metrics",
+  description:
+    "Roles: metrics (a scraper's key, which can read this and nothing else), admin. The shared, database-derived families come first, then this process's own (process, Node.js, HTTP).",
+  middleware: [requireRole("metrics", "admin")] as const,
+  responses: {
+    200: {
+      description: "Prometheus text format",
+      content: { "text/plain": { schema: z.string() } },
+    },
+    ...errors.common,
+  },
+});
+
+export function metricsRoutes(processMetrics: ProcessMetrics) {
+  return routeGroup().openapi(metricsRoute, async (c) => {
     const shared = await renderMetrics(c.var.db);
-    c.header("content-type", processMetrics.contentType);
-    return c.body(shared + (await processMetrics.render()));
+    return c.text(shared + (await processMetrics.render()), 200, {
+      "content-type": processMetrics.contentType,
+    });
   });
-  return app;
 }

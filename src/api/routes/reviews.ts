@@ -1,10 +1,19 @@
-import { Hono, type Context } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { z } from "zod";
 import type { ApiEnv } from "../app.js";
 import { requireRole } from "../auth.js";
 import { ApiError } from "../errors.js";
-import { decisionBody, listReviewsQuery, waitQuery } from "../schemas.js";
-import { idParam, jsonBody, query } from "../validate.js";
+import { errors, json, jsonOnly, jsonRequestBody, routeGroup, uuidParam } from "../openapi.js";
+import {
+  decisionRequestBody,
+  decisionResponse,
+  listReviewsQuery,
+  reviewEventsResponse,
+  reviewListResponse,
+  reviewResponse,
+  waitQuery,
+} from "../schemas.js";
 import {
   claim,
   decide,
@@ -18,76 +27,144 @@ import {
 } from "../../services/reviews.js";
 import { getThread, waitForThread } from "../../services/threads.js";
 
-/** The decision body: a decision plus, optionally, the card version the reviewer was shown. */
-const decisionRequest = z.object({ version: z.string().min(1).max(100).optional() }).loose();
-
 function caller(c: Context<ApiEnv>): Caller {
   const p = c.var.principal;
   return { name: p.name, admin: p.open || p.role === "admin" };
 }
 
-export function reviewRoutes(): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
-  app.use(requireRole("reviewer", "admin"));
+const reviewers = requireRole("reviewer", "admin");
+const reviewPath = z.object({ reviewId: uuidParam });
+const tags = ["reviews"];
+const description = "Roles: reviewer, admin.";
 
-  app.get("/", async (c) => {
-    const q = query(c, listReviewsQuery);
-    const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (q.cursor !== undefined && !cursor) {
-      throw new ApiError(400, "invalid_cursor", "cursor is not one this API returned");
-    }
-    const assignee = q.assignee === "me" ? c.var.actor : q.assignee;
-    return c.json(await listReviews(c.var.services.reviews, { ...q, assignee, cursor }));
+const listRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags,
+  summary: "The review queue: highest priority, then oldest, first",
+  description,
+  middleware: [reviewers] as const,
+  request: { query: listReviewsQuery },
+  responses: {
+    200: { description: "A page of reviews", content: json(reviewListResponse) },
+    ...errors.query,
+  },
+});
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/{reviewId}",
+  tags,
+  summary: "The review card",
+  description,
+  middleware: [reviewers] as const,
+  request: { params: reviewPath },
+  responses: { 200: { description: "The review", content: json(reviewResponse) }, ...errors.byId },
+});
+
+const eventsRoute = createRoute({
+  method: "get",
+  path: "/{reviewId}/events",
+  tags,
+  summary: "The review's audit trail: created, claimed, released, voted, decided …",
+  description,
+  middleware: [reviewers] as const,
+  request: { params: reviewPath },
+  responses: {
+    200: { description: "Events, oldest first", content: json(reviewEventsResponse) },
+    ...errors.byId,
+  },
+});
+
+/** claim, heartbeat and release: the same shape, a different lease operation. */
+const leaseRoute = (path: string, summary: string, done: string) =>
+  createRoute({
+    method: "post",
+    path,
+    tags,
+    summary,
+    description,
+    middleware: [reviewers] as const,
+    request: { params: reviewPath },
+    responses: {
+      200: { description: done, content: json(reviewResponse) },
+      409: errors.conflict,
+      ...errors.byId,
+    },
   });
 
-  app.get("/:reviewId", async (c) => {
-    return c.json(await getReview(c.var.services.reviews, idParam(c, "reviewId")));
-  });
+const decisionRoute = createRoute({
+  method: "post",
+  path: "/{reviewId}/decision",
+  tags,
+  summary: "Decide a review; the thread resumes",
+  description: `${description} One decision wins; a second is a 409. With \`wait\`, the answer waits for the thread to pause again or finish.`,
+  middleware: [reviewers, jsonOnly] as const,
+  request: { params: reviewPath, query: waitQuery, body: jsonRequestBody(decisionRequestBody) },
+  responses: {
+    200: { description: "Decided, or a vote recorded", content: json(decisionResponse) },
+    409: errors.conflict,
+    ...errors.body,
+    404: errors.byId[404],
+  },
+});
 
-  app.get("/:reviewId/events", async (c) => {
-    const items = await reviewEvents(c.var.db, idParam(c, "reviewId"));
-    return c.json({ items });
-  });
-
-  app.post("/:reviewId/claim", async (c) => {
-    return c.json(await claim(c.var.services.reviews, idParam(c, "reviewId"), caller(c)));
-  });
-
-  // Renews only the caller's own claim: a stale tab's heartbeat never takes an item over.
-  app.post("/:reviewId/heartbeat", async (c) => {
-    return c.json(await heartbeat(c.var.services.reviews, idParam(c, "reviewId"), caller(c)));
-  });
-
-  app.post("/:reviewId/release", async (c) => {
-    return c.json(await release(c.var.services.reviews, idParam(c, "reviewId"), caller(c)));
-  });
-
-  app.post("/:reviewId/decision", async (c) => {
-    const reviewId = idParam(c, "reviewId");
-    const { wait } = query(c, waitQuery);
-    const { version, ...rest } = await jsonBody(c, decisionRequest);
-    const parsed = decisionBody.safeParse(rest);
-    if (!parsed.success) {
-      throw new ApiError(
-        422,
-        "validation_failed",
-        "the request body is not valid",
-        parsed.error.issues.map((i) => ({
-          path: i.path.join(".") || "(root)",
-          message: i.message,
-        })),
-      );
-    }
-    const result = await decide(c.var.services.reviews, reviewId, parsed.data, caller(c), {
-      version,
-    });
-    const threads = c.var.services.threads;
-    const thread =
-      wait && result.outcome === "decided"
-        ? await waitForThread(threads, result.thread_id, wait)
-        : await getThread(threads.pool, result.thread_id);
-    return c.json({ outcome: result.outcome, review: result.review, thread });
-  });
-
-  return app;
+export function reviewRoutes() {
+  return (
+    routeGroup()
+      .openapi(listRoute, async (c) => {
+        const q = c.req.valid("query");
+        const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+        if (q.cursor !== undefined && !cursor) {
+          throw new ApiError(400, "invalid_cursor", "cursor is not one this API returned");
+        }
+        const assignee = q.assignee === "me" ? c.var.actor : q.assignee;
+        return c.json(await listReviews(c.var.services.reviews, { ...q, assignee, cursor }), 200);
+      })
+      .openapi(getRoute, async (c) =>
+        c.json(await getReview(c.var.services.reviews, c.req.valid("param").reviewId), 200),
+      )
+      .openapi(eventsRoute, async (c) =>
+        c.json({ items: await reviewEvents(c.var.db, c.req.valid("param").reviewId) }, 200),
+      )
+      .openapi(
+        leaseRoute("/{reviewId}/claim", "Claim the item (or renew your claim)", "Claimed"),
+        async (c) =>
+          c.json(
+            await claim(c.var.services.reviews, c.req.valid("param").reviewId, caller(c)),
+            200,
+          ),
+      )
+      // Renews only the caller's own claim: a stale tab's heartbeat never takes an item over.
+      .openapi(
+        leaseRoute("/{reviewId}/heartbeat", "Renew your claim's lease", "Renewed"),
+        async (c) =>
+          c.json(
+            await heartbeat(c.var.services.reviews, c.req.valid("param").reviewId, caller(c)),
+            200,
+          ),
+      )
+      .openapi(
+        leaseRoute("/{reviewId}/release", "Give the item back to the queue", "Released"),
+        async (c) =>
+          c.json(
+            await release(c.var.services.reviews, c.req.valid("param").reviewId, caller(c)),
+            200,
+          ),
+      )
+      .openapi(decisionRoute, async (c) => {
+        const { reviewId } = c.req.valid("param");
+        const { wait } = c.req.valid("query");
+        const { version, ...decision } = c.req.valid("json");
+        const result = await decide(c.var.services.reviews, reviewId, decision, caller(c), {
+          version,
+        });
+        const threads = c.var.services.threads;
+        const thread =
+          wait && result.outcome === "decided"
+            ? await waitForThread(threads, result.thread_id, wait)
+            : await getThread(c.var.db, result.thread_id);
+        return c.json({ outcome: result.outcome, review: result.review, thread }, 200);
+      })
+  );
 }

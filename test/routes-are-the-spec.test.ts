@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { createAppFor } from "../src/api/app.js";
+import { OpenModeGate } from "../src/auth/open-mode.js";
+import { testDatabases } from "./support/databases.js";
+import { useHarness } from "./support/harness.js";
+
+/**
+ * The routes are their own spec: every route the app mounts is in /openapi.json (read from the
+ * app's router, not from a list kept by hand), and every route needs a key unless it was mounted
+ * as public on purpose.
+ */
+
+/** Routes outside the JSON API's document: the document itself, its viewer, and the web page. */
+const UNDOCUMENTED = /^(?:\/openapi\.json|\/docs|\/ui(?:\/.*)?)$/;
+
+/** The routes that answer without a key. Adding one here is a decision, not an accident. */
+const PUBLIC = new Set([
+  "GET /",
+  "GET /openapi.json",
+  "GET /docs",
+  "GET /healthz",
+  "GET /readyz",
+  "GET /ui/login",
+  "POST /ui/login",
+  "POST /ui/logout",
+]);
+/** Static files of the page (its scripts and styles) are public too. */
+const PUBLIC_PREFIX = /^GET \/ui\/assets\//;
+
+type App = ReturnType<typeof createAppFor>;
+
+/** "METHOD /path" for every route handler the app mounts (middleware is mounted as ALL). */
+function mountedRoutes(app: App): string[] {
+  const seen = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL") continue;
+    seen.add(`${route.method} ${route.path}`);
+  }
+  return [...seen].sort();
+}
+
+const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
+const SOME_ID = "3f0c8f9e-7a55-4c39-9d7e-0c9d2b1e6a41";
+const concrete = (path: string) => path.replace(/:\w+/g, SOME_ID).replace(/\*$/, "x.js");
+
+describe.each(testDatabases)("routes are the spec ($name)", (kind) => {
+  const h = useHarness(kind, { worker: false });
+
+  it("documents every mounted API route, with its method", async () => {
+    const doc = (await h.call("GET", "/openapi.json")).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    );
+    const api = mountedRoutes(h.app).filter(
+      (r) => r !== "GET /" && !UNDOCUMENTED.test(r.split(" ")[1]!),
+    );
+    expect(api.length).toBeGreaterThan(15);
+    const missing = api.filter((r) => {
+      const [method, path] = r.split(" ") as [string, string];
+      return !documented.has(`${method} ${toOpenApiPath(path)}`);
+    });
+    expect(missing).toEqual([]);
+    // …and the document has nothing the app does not serve.
+    const mounted = new Set(api.map((r) => toOpenApiPath(r)));
+    expect([...documented].filter((r) => !mounted.has(r))).toEqual([]);
+  });
+
+  it("documents what the routes really accept (no hand-written drift)", async () => {
+    const doc = (await h.call("GET", "/openapi.json")).body;
+    const exportParams = doc.paths["/datasets/export"].get.parameters as {
+      name: string;
+      schema: Record<string, unknown>;
+    }[];
+    const since = JSON.stringify(exportParams.find((p) => p.name === "since")!.schema);
+    expect(since).toContain('"date"');
+    expect(since).toContain('"date-time"');
+    expect(exportParams.find((p) => p.name === "test_share")!.schema.type).toBe("string");
+    // Public routes say so; the rest inherit the document's API-key requirement.
+    expect(doc.security).toEqual([{ apiKey: [] }]);
+    expect(doc.paths["/healthz"].get.security).toEqual([]);
+    expect(doc.paths["/threads"].post.security).toBeUndefined();
+    expect(doc.components.securitySchemes.apiKey.scheme).toBe("bearer");
+  });
+
+  it("serves interactive docs at /docs, pointing at the document", async () => {
+    const res = await h.app.request("/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(await res.text()).toContain("/openapi.json");
+  });
+
+  it("refuses a caller without a key on every route not declared public", async () => {
+    // A server on a public address (open mode off): nothing is open unless declared so.
+    const closed = createAppFor(h.runtime, { openMode: new OpenModeGate(false) });
+    const routes = mountedRoutes(closed);
+    const open: string[] = [];
+    for (const route of routes) {
+      const [method, path] = route.split(" ") as [string, string];
+      const res = await closed.request(concrete(path), {
+        method,
+        headers: { "content-type": "application/json" },
+        body: method === "GET" || method === "HEAD" ? undefined : "{}",
+        redirect: "manual",
+      });
+      const refused =
+        res.status === 401 ||
+        (res.status === 302 && res.headers.get("location")?.startsWith("/ui/login"));
+      if (!refused) open.push(route);
+    }
+    const declared = (r: string) => PUBLIC.has(r) || PUBLIC_PREFIX.test(r);
+    expect(open.filter((r) => !declared(r))).toEqual([]);
+    // The public ones really are public (a refusal there would lock users out).
+    expect(routes.filter(declared).filter((r) => !open.includes(r))).toEqual([]);
+  });
+});
