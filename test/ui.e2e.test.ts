@@ -1,15 +1,13 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { runInNewContext } from "node:vm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Hono } from "hono";
-import { createAppFor, type ApiEnv } from "../src/api/app.js";
+import { createAppFor } from "../src/api/app.js";
 import { threadResponse } from "../src/api/schemas.js";
 import type { Database } from "../src/db/database.js";
-import { DIFF_JS } from "../src/ui/client.js";
-import { escapeHtml, html, jsonForScript } from "../src/ui/html.js";
-import { uiRoutes } from "../src/ui/routes.js";
+import { Fragment, jsx } from "hono/jsx";
+import { wordDiff } from "../src/text/word-diff.js";
+import { escapeHtml, jsonForScript } from "../src/ui/html.js";
 import { launchChromium, serveOverHttp, type HttpServer } from "./support/browser.js";
 import { OpenModeGate } from "../src/auth/open-mode.js";
 import { testDatabases } from "./support/databases.js";
@@ -48,19 +46,9 @@ describe("reviewer page (/ui) in a browser", () => {
     wiredApi: number;
   };
 
-  /** The page alone, mounted as app.ts mounts it, with open mode allowed or not. */
-  function uiOnly(allowOpenMode: boolean): Hono<ApiEnv> {
-    const deps = h.runtime.reviewDeps;
-    const app = new Hono<ApiEnv>();
-    app.use(async (c, next) => {
-      c.set("services", {
-        threads: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts },
-        reviews: deps,
-      });
-      await next();
-    });
-    app.route("/ui", uiRoutes({ openMode: new OpenModeGate(allowOpenMode) }));
-    return app;
+  /** The app with open mode allowed or not (as a server on loopback or on a public address). */
+  function uiOnly(allowOpenMode: boolean) {
+    return createAppFor(h.runtime, { openMode: new OpenModeGate(allowOpenMode) });
   }
   const contexts: BrowserContext[] = [];
   const as = (who: keyof Keys) => ({ authorization: `Bearer ${keys[who]}` });
@@ -502,32 +490,40 @@ describe("reviewer page (/ui) in a browser", () => {
     )?.[1];
     expect(embedded).toBeDefined();
     expect(embedded).not.toContain("<");
-    expect(res.headers.get("content-security-policy")).toMatch(/script-src 'nonce-[^']+'/);
+    // Scripts come only from /ui/assets/: no inline script runs (the JSON block is not executed).
+    expect(res.headers.get("content-security-policy")).toMatch(/script-src 'self'(;|$)/);
+    expect(body).not.toMatch(/<script(?![^>]*\b(?:src=|type="application\/json"))[^>]*>/);
+    const script = body.match(/<script src="(\/ui\/assets\/review-[0-9a-f]+\.js)">/)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${server.url}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("content-type")).toContain("text/javascript");
+    expect(asset.headers.get("cache-control")).toContain("immutable");
     expect(pageErrors).toEqual([]);
   }, 30_000);
 
   it("escapes every interpolated value and diffs word by word (helpers)", () => {
-    expect(html`<p title="${`"x" & 'y'`}">${"<b>bold</b>"}</p>`.value).toBe(
+    // The pages are hono/jsx components: text and attribute values are escaped as they render.
+    expect(String(jsx("p", { title: `"x" & 'y'` }, "<b>bold</b>"))).toBe(
       '<p title="&quot;x&quot; &amp; &#39;y&#39;">&lt;b&gt;bold&lt;/b&gt;</p>',
     );
-    expect(html`${["<a>", html`<i>ok</i>`, 3, null, undefined]}`.value).toBe("&lt;a&gt;<i>ok</i>3");
-    const json = jsonForScript({ text: "</script><!-- \u2028 & >" }).value;
+    expect(String(jsx(Fragment, {}, ["<a>", jsx("i", {}, "ok"), 3, null, undefined]))).toBe(
+      "&lt;a&gt;<i>ok</i>3",
+    );
+    const json = jsonForScript({ text: "</script><!-- \u2028 & >" });
     expect(json).not.toMatch(/[<>&\u2028]/);
     expect(JSON.parse(json)).toEqual({ text: "</script><!-- \u2028 & >" });
-    const wordDiff = runInNewContext(`${DIFF_JS}; wordDiff`) as (
-      a: string,
-      b: string,
-    ) => { type: string; text: string }[];
+    // The word diff the page bundles, tested as a module.
     expect(wordDiff("take 1,000 mg every 4 hours", "take 1 g every 6 hours")).toEqual([
-      { type: "same", text: "take " },
-      { type: "del", text: "1,000 mg" },
-      { type: "ins", text: "1 g" },
-      { type: "same", text: " every " },
-      { type: "del", text: "4" },
-      { type: "ins", text: "6" },
-      { type: "same", text: " hours" },
+      { op: "equal", text: "take " },
+      { op: "delete", text: "1,000 mg" },
+      { op: "insert", text: "1 g" },
+      { op: "equal", text: " every " },
+      { op: "delete", text: "4" },
+      { op: "insert", text: "6" },
+      { op: "equal", text: " hours" },
     ]);
-    expect(wordDiff("same text", "same text")).toEqual([{ type: "same", text: "same text" }]);
-    expect(wordDiff("", "new")).toEqual([{ type: "ins", text: "new" }]);
+    expect(wordDiff("same text", "same text")).toEqual([{ op: "equal", text: "same text" }]);
+    expect(wordDiff("", "new")).toEqual([{ op: "insert", text: "new" }]);
   }, 5_000);
 });

@@ -14,7 +14,13 @@ import type { RunSignals } from "../runs/thread-events.js";
 import { ServiceError } from "../services/errors.js";
 import type { ReviewServiceDeps } from "../services/reviews.js";
 import type { ThreadServiceDeps } from "../services/threads.js";
-import { ApiError, isDataException, isDatabaseUnavailable, type ErrorBody } from "./errors.js";
+import {
+  ApiError,
+  isDataException,
+  isDatabaseUnavailable,
+  SERVICE_ERROR_STATUS,
+  type ErrorBody,
+} from "./errors.js";
 import { documentInfo, routeGroup } from "./openapi.js";
 import { authenticate } from "./auth.js";
 import { documentRoutes } from "./routes/documents.js";
@@ -61,7 +67,10 @@ export interface AppDeps {
 }
 
 /** The app over a runtime's database, signals and policies. */
-export function createAppFor(runtime: Runtime, overrides: Partial<AppDeps> = {}): OpenAPIHono<ApiEnv> {
+export function createAppFor(
+  runtime: Runtime,
+  overrides: Partial<AppDeps> = {},
+): OpenAPIHono<ApiEnv> {
   const { reviewDeps } = runtime;
   return createApp({
     pool: reviewDeps.pool,
@@ -184,9 +193,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     if (page) return page;
     if (error instanceof ApiError) return c.json(error.body(), error.status);
     if (error instanceof ServiceError) {
-      // Services say what went wrong; the HTTP status is chosen here, at the edge.
-      const status = { not_found: 404, conflict: 409, invalid: 422 } as const;
-      return c.json(errorJson(error.code, error.message, error.details), status[error.kind]);
+      return c.json(
+        errorJson(error.code, error.message, error.details),
+        SERVICE_ERROR_STATUS[error.kind],
+      );
     }
     if (error instanceof HTTPException) {
       const status = error.status;

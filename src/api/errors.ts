@@ -1,5 +1,6 @@
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ServiceErrorKind } from "../services/errors.js";
 
 /** The one error shape of the API: `{error: {code, message, details?}}`. */
 export interface ErrorBody {
@@ -26,6 +27,13 @@ export class ApiError extends HTTPException {
     };
   }
 }
+
+/** The HTTP status of what a service says went wrong: chosen here, at the edge, for API and page. */
+export const SERVICE_ERROR_STATUS = {
+  not_found: 404,
+  conflict: 409,
+  invalid: 422,
+} as const satisfies Record<ServiceErrorKind, ContentfulStatusCode>;
 
 /**
  * Postgres "data exception" errors (SQLSTATE class 22: a NUL byte in text, a value out of

@@ -15,17 +15,7 @@ export abstract class ServiceError extends Error {
   ) {
     super(message);
   }
-
-  /**
-   * @deprecated The HTTP status for `kind`, kept while callers move off it (src/ui/routes.ts
-   * read it); map `kind` at the edge instead, as src/api/app.ts does.
-   */
-  get status(): 404 | 409 | 422 {
-    return LEGACY_STATUS[this.kind];
-  }
 }
-
-const LEGACY_STATUS = { not_found: 404, conflict: 409, invalid: 422 } as const;
 
 /** The thing named does not exist (or the caller may not know it does). */
 export class NotFoundError extends ServiceError {
