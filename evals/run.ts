@@ -4,7 +4,9 @@ import { EnvError, readEnv } from "../src/env.js";
 import { ProviderConfigError } from "../src/providers/bedrock/index.js";
 import { calibrate } from "../src/evals/calibration.js";
 import { DatasetError, loadDataset } from "../src/evals/dataset.js";
-import { buildReport, formatSummary, writeReport } from "../src/evals/report.js";
+import { buildReport, writeReport } from "../src/evals/report.js";
+import { formatSummary } from "../src/evals/report-text.js";
+import { DEFAULT_SETTINGS } from "../src/graph/settings.js";
 import { runEvals, summarizeRun } from "../src/evals/runner.js";
 import {
   DEFAULT_DATASET,
@@ -40,7 +42,7 @@ Options:
   -h, --help                   show this help
 
 Thresholds: the flags win, then --thresholds-from, then RETRIEVAL_THRESHOLD and JUDGE_THRESHOLD
-from the environment (defaults 0.5 and 0.6). Providers come from MODEL_PROVIDER (offline by
+from the environment (defaults ${DEFAULT_SETTINGS.retrievalThreshold} and ${DEFAULT_SETTINGS.judgeThreshold}). Providers come from MODEL_PROVIDER (offline by
 default; with bedrock the judge also grades answers against the references). The database is a
 throwaway in-memory PGlite: the service's own data is never touched.`;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_SETTINGS, graphSettingsSchema, type NumericSetting } from "./graph/settings.js";
 
 /**
  * The only module that reads `process.env`. Entry points call `readEnv()` once and pass the
@@ -8,7 +9,10 @@ const booleanFlag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((value) => value === "true" || value === "1" || value === "yes");
 
-const unitInterval = z.coerce.number().min(0).max(1);
+/** A graph setting from a variable: its bounds and default are the graph's (src/graph/settings.ts). */
+function setting(key: NumericSetting) {
+  return z.coerce.number().pipe(graphSettingsSchema.shape[key]).default(DEFAULT_SETTINGS[key]);
+}
 
 /** An age in days for retention; 0 means keep forever (a hundred years is the upper bound). */
 const retentionDays = z.coerce.number().min(0).max(36_500);
@@ -39,11 +43,11 @@ export const envSchema = z.object({
   AWS_SESSION_TOKEN: z.string().min(1).optional(),
   AWS_PROFILE: z.string().min(1).optional(),
 
-  RETRIEVAL_THRESHOLD: unitInterval.default(0.5),
-  JUDGE_THRESHOLD: unitInterval.default(0.6),
-  RETRIEVAL_TOP_K: z.coerce.number().int().min(1).max(50).default(4),
-  REVISION_LIMIT: z.coerce.number().int().min(0).max(10).default(2),
-  AUDIT_SAMPLE_RATE: unitInterval.default(0),
+  RETRIEVAL_THRESHOLD: setting("retrievalThreshold"),
+  JUDGE_THRESHOLD: setting("judgeThreshold"),
+  RETRIEVAL_TOP_K: setting("topK"),
+  REVISION_LIMIT: setting("revisionLimit"),
+  AUDIT_SAMPLE_RATE: setting("auditSampleRate"),
   /** JSON file with the guard's policy rules; the built-in policy is used when absent. */
   POLICY_FILE: z.string().min(1).optional(),
 

@@ -12,14 +12,9 @@ import {
 } from "../src/evals/calibration.js";
 import { DatasetError, parseDataset } from "../src/evals/dataset.js";
 import type { JudgeFlag } from "../src/providers/types.js";
-import {
-  cohenKappa,
-  percentile,
-  precisionRecall,
-  routeConfusion,
-  lexicallyCorrect,
-  tokenF1,
-} from "../src/evals/metrics.js";
+import { routeConfusion } from "../src/evals/metrics.js";
+import { cohenKappa, percentile, precisionRecall } from "../src/evals/metrics-statistics.js";
+import { lexicallyCorrect, tokenF1 } from "../src/evals/metrics-token-f1.js";
 
 /** Pure parts of the evals: metrics, dataset normalization, calibration, env files. */
 

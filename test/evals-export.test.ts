@@ -4,24 +4,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ApiEnv, Services } from "../src/api/app.js";
-import { authenticate } from "../src/api/auth.js";
+import { createAppFor } from "../src/api/app.js";
 import { OpenModeGate } from "../src/auth/open-mode.js";
-import { ApiError } from "../src/api/errors.js";
-import { datasetRoutes } from "../src/api/routes/datasets.js";
 import type { Database } from "../src/db/database.js";
 import { DEFAULT_SETTINGS } from "../src/graph/configuration.js";
 import { editDiff, formatWordDiff, sidesOf, wordDiff } from "../src/evals/export-diff.js";
-import {
-  exportExamples,
-  normalizeQuestion,
-  splitOf,
-  splitRootCause,
-  toJsonl,
-  type ExportedExample,
-} from "../src/evals/export.js";
+import type { ExportedExample } from "../src/evals/export-example.js";
+import { normalizeQuestion, splitOf } from "../src/evals/export-questions.js";
+import { splitRootCause } from "../src/evals/export-signal.js";
+import { exportExamples, toJsonl } from "../src/evals/export.js";
 import {
   exampleIdFor,
   uploadToLangSmith,
@@ -34,27 +26,9 @@ import { startHarness, type Harness } from "./support/harness.js";
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** The export route mounted the way src/api/app.ts mounts routes: services, authenticate(), errors. */
-function exportApp(h: Harness): Hono<ApiEnv> {
-  const deps = h.runtime.reviewDeps;
-  const services: Services = {
-    threads: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts },
-    reviews: deps,
-  };
-  const app = new Hono<ApiEnv>();
-  app.use(async (c, next) => {
-    c.set("services", services);
-    await next();
-  });
-  // Tests bind loopback, where open mode (no keys yet) is allowed.
-  app.use("/datasets/*", authenticate(new OpenModeGate(true)));
-  app.route("/datasets", datasetRoutes());
-  app.onError((error, c) =>
-    error instanceof ApiError
-      ? c.json(error.body(), error.status)
-      : c.json({ error: { code: "internal_error", message: String(error) } }, 500),
-  );
-  return app;
+/** The app, on loopback where open mode (no keys yet) is allowed. */
+function exportApp(h: Harness) {
+  return createAppFor(h.runtime, { openMode: new OpenModeGate(true) });
 }
 
 async function feedback(h: Harness, threadId: string, body: Record<string, unknown>) {

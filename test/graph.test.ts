@@ -190,6 +190,26 @@ describe("graph routing (fake providers, MemorySaver)", () => {
     expect((await ignore.state()).values.provenance).toBe("fallback");
   });
 
+  it("a host that cannot pass live objects per run binds them; the run's context still wins", async () => {
+    const fake = fakeProviders({ retrievalScore: 0.7, judgeScore: 0.7 });
+    const host = {
+      providers: fake.providers,
+      policy: defaultPolicy,
+      settings: { judgeThreshold: 0.8 },
+    };
+    const graph = compileGraph(new MemorySaver(), host);
+    const held = { configurable: { thread_id: "host-1" }, context: { settings: {} } };
+    await graph.invoke({ question: "How do tents work?", metadata: {} }, held);
+    const [pending] = pendingInterrupts(await graph.getState(held));
+    expect(pending?.value.action_request.args.reason).toBe("judge score 0.70 is under 0.80");
+    const overridden = {
+      configurable: { thread_id: "host-2" },
+      context: { settings: { judgeThreshold: 0.5 } },
+    };
+    await graph.invoke({ question: "How do tents work?", metadata: {} }, overridden);
+    expect((await graph.getState(overridden)).values.provenance).toBe("auto");
+  });
+
   it("the interrupting node has no side effects before interrupt(): resuming re-runs only the review node", async () => {
     const fake = fakeProviders({ retrievalScore: 0.9, judgeScore: 0.1 });
     const t = await run("How do tents work?", fake);

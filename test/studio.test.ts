@@ -210,4 +210,27 @@ describe("the Studio graph under the LangGraph CLI dev server", () => {
     expect(done.values.answer).toEqual(expect.any(String));
     expect(done.values.answer).toMatch(/\d+ days/);
   }, 30_000);
+
+  it("shows the graph's settings as its context schema, and a run's context overrides them", async () => {
+    const [assistant] = await client.assistants.search({ graphId: GRAPH_ID });
+    const schemas = await client.assistants.getSchemas(assistant!.assistant_id);
+    const settings = (
+      schemas.context_schema?.properties?.settings as { properties?: Record<string, unknown> }
+    ).properties;
+    expect(Object.keys(settings ?? {})).toEqual(
+      expect.arrayContaining(["retrievalThreshold", "judgeThreshold", "topK", "revisionLimit"]),
+    );
+
+    // The same question as above, answered on its own at the environment's thresholds.
+    const thread = await client.threads.create();
+    await run(thread.thread_id, {
+      input: { question: "How many days do I have to return unused items?" },
+      context: { settings: { retrievalThreshold: 1, judgeThreshold: 1 } },
+    });
+    const paused = await client.threads.getState(thread.thread_id);
+    const [value] = paused.tasks.flatMap((t) => t.interrupts).map((i) => i.value) as {
+      action_request: { args: { reason: string } };
+    }[];
+    expect(value?.action_request.args.reason).toMatch(/ score \d\.\d\d is under 1\.00$/);
+  }, 30_000);
 });

@@ -1,6 +1,7 @@
+import { answerGate, retrievalGate } from "../graph/gates.js";
 import type { RiskTier } from "../graph/policy.js";
 import type { JudgeFlag } from "../providers/types.js";
-import type { Route } from "./dataset.js";
+import { isReviewRoute, type Route } from "./dataset.js";
 import type { Thresholds } from "./runner-record.js";
 
 /**
@@ -9,7 +10,7 @@ import type { Thresholds } from "./runner-record.js";
  * The runner records, per question, the retrieval score, the judge's score and flags on the
  * final draft, the risk tier and whether it was an audit sample; none of these depends on the
  * thresholds (the runner approves every review, so the judge also scores drafts a gate would
- * have held). The route at any thresholds (T_r, T_j) follows src/graph/routing.ts:
+ * have held). The route at any thresholds (T_r, T_j) follows the graph's gates (src/graph/gates.ts):
  *   refusal          risk tier blocked
  *   retrieval_review retrieval score < T_r
  *   auto             judge score ≥ T_j, no judge flags, risk tier low, not an audit sample
@@ -37,17 +38,17 @@ export interface CalibrationCase {
   acceptable_unreviewed: boolean;
 }
 
-/** The route a recorded case takes at `t`, by the graph's routing rules. */
+/** The route a recorded case takes at `t`, by the graph's gates. */
 export function predictRoute(c: CalibrationCase, t: Thresholds): Route {
   if (c.risk_tier === "blocked") return "refusal";
-  if ((c.retrieval_score ?? 0) < t.retrieval) return "retrieval_review";
-  const passes =
-    c.judge !== null &&
-    c.judge.score >= t.judge &&
-    c.judge.flags.length === 0 &&
-    c.risk_tier === "low" &&
-    !c.audit_sample;
-  return passes ? "auto" : "answer_review";
+  if (!retrievalGate({ score: c.retrieval_score }, { retrievalThreshold: t.retrieval }).pass) {
+    return "retrieval_review";
+  }
+  const answer = answerGate(
+    { riskTier: c.risk_tier, policyMatches: [], judgment: c.judge, auditSample: c.audit_sample },
+    { judgeThreshold: t.judge },
+  );
+  return answer.pass ? "auto" : "answer_review";
 }
 
 export interface OperatingPoint {
@@ -69,7 +70,7 @@ export function operatingPoint(cases: CalibrationCase[], t: Thresholds): Operati
   const leakedIds: string[] = [];
   for (const c of cases) {
     const route = predictRoute(c, t);
-    if (route === "retrieval_review" || route === "answer_review") reviewed++;
+    if (isReviewRoute(route)) reviewed++;
     if (route === "auto") {
       auto++;
       if (!c.acceptable_unreviewed) leakedIds.push(c.id);

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { reviewStages, type ReviewStage } from "../graph/decision.js";
 
 /**
  * Eval datasets, normalized to one case type. Two file shapes are accepted, as JSON Lines (one
@@ -16,9 +17,25 @@ import { z } from "zod";
  *   is ignored; `metadata.expected_route`, when a curator adds it, is the human route label.
  */
 
-export const routes = ["auto", "retrieval_review", "answer_review", "refusal"] as const;
+/** The route of a question that paused first at the review of `stage`. */
+export type ReviewRoute = `${ReviewStage}_review`;
 /** Where a question went first: answered unreviewed, paused at a gate, or refused by policy. */
-export type Route = (typeof routes)[number];
+export type Route = "auto" | ReviewRoute | "refusal";
+
+export function reviewRoute(stage: ReviewStage): ReviewRoute {
+  return `${stage}_review`;
+}
+
+/** Every route, in the graph's order (the review stages' order in between). */
+export const routes: readonly [Route, ...Route[]] = [
+  "auto",
+  ...reviewStages.map(reviewRoute),
+  "refusal",
+];
+
+export function isReviewRoute(route: Route): route is ReviewRoute {
+  return route !== "auto" && route !== "refusal";
+}
 
 /** The human labels of a case: what the evals compare the graph against. */
 export interface HumanLabel {

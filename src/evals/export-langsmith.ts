@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ExportedExample } from "./export.js";
+import type { ExportedExample } from "./export-example.js";
 
 /**
  * Uploads exported examples to a LangSmith dataset with the `langsmith` package's `Client`.

@@ -1,13 +1,22 @@
-import { terms } from "../text/terms.js";
-import { routes, type Route } from "./dataset.js";
+import { answerGate, type AnswerFacts } from "../graph/gates.js";
+import { isReviewRoute, routes, type Route } from "./dataset.js";
+import {
+  cohenKappa,
+  latencyStats,
+  precisionRecall,
+  type AgreementTable,
+  type Classification,
+  type Kappa,
+  type LatencyStats,
+} from "./metrics-statistics.js";
 import type { CaseRecord, Thresholds } from "./runner-record.js";
 
 /**
  * The eval metrics: pure functions over the per-question records the runner writes.
  *
- * - Answer quality (offline): SQuAD-style token F1 between the draft and the reference answer,
- *   over stemmed content terms (src/text/terms.ts: lower-cased, stop words dropped, light suffix
- *   stripping; citation markers like "[1]" removed). Terms are counted with repeats: the overlap
+ * - Answer quality (offline, src/evals/metrics-token-f1.ts): SQuAD-style token F1 between the
+ *   draft and the reference answer, over stemmed content terms (src/text/terms.ts: lower-cased,
+ *   stop words dropped, light suffix stripping; citation markers like "[1]" removed). Terms are counted with repeats: the overlap
  *   is the multiset intersection, precision = overlap / draft terms, recall = overlap / reference
  *   terms, F1 their harmonic mean. A draft is "correct" when F1 ≥ QUALITY_CUT.
  * - Answer quality (model provider configured): the judge grades the draft with the reference as
@@ -22,176 +31,8 @@ import type { CaseRecord, Thresholds } from "./runner-record.js";
  *   escalate, or the answer is wrong).
  * - Latency per node: milliseconds from the start of a graph call (or the previous node's update)
  *   to the node's update in LangGraph's "updates" stream: the node's own work plus the step's
- *   checkpoint write. Percentiles are nearest-rank.
+ *   checkpoint write. Percentiles are nearest-rank (src/evals/metrics-statistics.ts).
  */
-
-/** Token F1 at or over this cut counts as a correct answer. */
-export const QUALITY_CUT = 0.5;
-
-export interface TokenF1 {
-  precision: number;
-  recall: number;
-  f1: number;
-}
-
-const CITATION_MARKER = /\[\d+\]/g;
-
-/** Negation flips an answer's meaning, so the metric keeps these words the term list drops. */
-const NEGATORS = new Set([
-  "no",
-  "not",
-  "nor",
-  "never",
-  "without",
-  "cannot",
-  "don't",
-  "doesn't",
-  "isn't",
-  "aren't",
-]);
-
-function answerTerms(text: string): string[] {
-  const clean = text.replace(CITATION_MARKER, " ");
-  const negations = (clean.toLowerCase().match(/[a-z']+/g) ?? [])
-    .filter((w) => NEGATORS.has(w) || w.endsWith("n't"))
-    .map(() => "not");
-  return [...terms(clean), ...negations];
-}
-
-/**
- * The offline verdict: F1 at or over the cut, and the same polarity (both say no, or neither):
- * "do not take it with alcohol" against "take it with alcohol" shares almost every word.
- */
-export function lexicallyCorrect(
-  candidate: string,
-  reference: string,
-  cut: number = QUALITY_CUT,
-): boolean {
-  const negated = (text: string) => answerTerms(text).includes("not");
-  return tokenF1(candidate, reference).f1 >= cut && negated(candidate) === negated(reference);
-}
-
-/**
- * SQuAD-style token F1 of `candidate` against `reference` on stemmed content terms, with every
- * negation ("no", "not", "never", "without", "…n't") kept as a "not" term.
- */
-export function tokenF1(candidate: string, reference: string): TokenF1 {
-  const got = answerTerms(candidate);
-  const want = answerTerms(reference);
-  if (got.length === 0 || want.length === 0) {
-    const same = got.length === want.length ? 1 : 0;
-    return { precision: same, recall: same, f1: same };
-  }
-  const counts = new Map<string, number>();
-  for (const t of want) counts.set(t, (counts.get(t) ?? 0) + 1);
-  let overlap = 0;
-  for (const t of got) {
-    const left = counts.get(t) ?? 0;
-    if (left > 0) {
-      overlap++;
-      counts.set(t, left - 1);
-    }
-  }
-  if (overlap === 0) return { precision: 0, recall: 0, f1: 0 };
-  const precision = overlap / got.length;
-  const recall = overlap / want.length;
-  return { precision, recall, f1: (2 * precision * recall) / (precision + recall) };
-}
-
-/** A 2×2 agreement table between two raters (here: the judge and the human verdict). */
-export interface AgreementTable {
-  /** Both say pass. */
-  both_pass: number;
-  /** The judge passes what the human fails. */
-  judge_only: number;
-  /** The human passes what the judge fails. */
-  human_only: number;
-  both_fail: number;
-}
-
-export interface Kappa {
-  n: number;
-  /** Observed agreement p_o. */
-  observed: number | null;
-  /** Agreement expected by chance p_e from the two raters' marginals. */
-  expected: number | null;
-  /** (p_o − p_e) / (1 − p_e); null when undefined (no cases, or both raters use one class only). */
-  kappa: number | null;
-}
-
-export function cohenKappa(t: AgreementTable): Kappa {
-  const n = t.both_pass + t.judge_only + t.human_only + t.both_fail;
-  if (n === 0) return { n, observed: null, expected: null, kappa: null };
-  const observed = (t.both_pass + t.both_fail) / n;
-  const judgePass = (t.both_pass + t.judge_only) / n;
-  const humanPass = (t.both_pass + t.human_only) / n;
-  const expected = judgePass * humanPass + (1 - judgePass) * (1 - humanPass);
-  const kappa = expected === 1 ? null : (observed - expected) / (1 - expected);
-  return { n, observed, expected, kappa };
-}
-
-export interface Classification {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-  /** tp / (tp + fp); null when nothing was predicted positive. */
-  precision: number | null;
-  /** tp / (tp + fn); null when nothing is actually positive. */
-  recall: number | null;
-}
-
-/** Precision and recall of `predicted` against `actual`, pair by pair. */
-export function precisionRecall(pairs: { actual: boolean; predicted: boolean }[]): Classification {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  let tn = 0;
-  for (const { actual, predicted } of pairs) {
-    if (actual && predicted) tp++;
-    else if (predicted) fp++;
-    else if (actual) fn++;
-    else tn++;
-  }
-  return {
-    tp,
-    fp,
-    fn,
-    tn,
-    precision: tp + fp === 0 ? null : tp / (tp + fp),
-    recall: tp + fn === 0 ? null : tp / (tp + fn),
-  };
-}
-
-/** Nearest-rank percentile (p in (0, 100]) of `values`; null when there are none. */
-export function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1]!;
-}
-
-export interface LatencyStats {
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  mean: number | null;
-  max: number | null;
-}
-
-export function latencyStats(values: number[]): LatencyStats {
-  return {
-    count: values.length,
-    p50: roundMs(percentile(values, 50)),
-    p95: roundMs(percentile(values, 95)),
-    mean: values.length ? roundMs(values.reduce((a, b) => a + b, 0) / values.length) : null,
-    max: values.length ? roundMs(Math.max(...values)) : null,
-  };
-}
-
-function roundMs(n: number | null): number | null {
-  return n === null ? null : Math.round(n * 100) / 100;
-}
 
 /** Rows: the human's expected route (or "unlabelled"); columns: the graph's route. */
 export interface ConfusionMatrix {
@@ -211,13 +52,22 @@ export function routeConfusion(records: Pick<CaseRecord, "human" | "route">[]): 
   return { rows, columns: [...routes], counts };
 }
 
-/** Whether the judge passed the final draft at `judgeThreshold` (the answer gate without risk). */
+/**
+ * Whether the judge passed the final draft at `judgeThreshold`: the answer gate's verdict on the
+ * judgment alone, as if the question were low-risk and not an audit sample.
+ */
 export function judgePasses(
   record: Pick<CaseRecord, "judge">,
   judgeThreshold: number,
 ): boolean | null {
   if (!record.judge) return null;
-  return record.judge.score >= judgeThreshold && record.judge.flags.length === 0;
+  const judgeOnly: AnswerFacts = {
+    riskTier: "low",
+    policyMatches: [],
+    judgment: record.judge,
+    auditSample: false,
+  };
+  return answerGate(judgeOnly, { judgeThreshold }).pass;
 }
 
 export interface EvalSummary {
@@ -350,9 +200,7 @@ export function summarize(records: CaseRecord[], input: SummaryInput): EvalSumma
     ),
     route_confusion: routeConfusion(records),
     auto_answer_rate: share(auto.length),
-    review_share: share(
-      records.filter((r) => r.route === "retrieval_review" || r.route === "answer_review").length,
-    ),
+    review_share: share(records.filter((r) => isReviewRoute(r.route)).length),
     refusal_share: share(records.filter((r) => r.route === "refusal").length),
     leak_rate: share(leaked.length),
     leaked: leaked.map((r) => r.id),

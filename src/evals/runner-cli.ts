@@ -33,7 +33,8 @@ export function positiveIntOption(name: string, raw: string | undefined): number
 
 /**
  * The thresholds to run at, most specific first: the flags, then the env file given with
- * --thresholds-from, then the environment (RETRIEVAL_THRESHOLD, JUDGE_THRESHOLD, defaults 0.5/0.6).
+ * --thresholds-from, then the environment (RETRIEVAL_THRESHOLD, JUDGE_THRESHOLD; their defaults
+ * are in src/graph/settings.ts).
  */
 export async function resolveThresholds(opts: {
   retrieval?: string;

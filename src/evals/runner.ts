@@ -1,16 +1,16 @@
-import { lexicallyCorrect } from "./metrics.js";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
-import type { GraphContext, GraphSettings } from "../graph/configuration.js";
-import { DEFAULT_SETTINGS } from "../graph/configuration.js";
+import type { GraphContext } from "../graph/configuration.js";
+import { DEFAULT_SETTINGS, mergeSettings, type GraphSettings } from "../graph/settings.js";
 import type { ReviewStage } from "../graph/decision.js";
 import { compileGraph, type SignoffGraph } from "../graph/graph.js";
 import type { ReviewCard } from "../graph/review-card.js";
 import type { State } from "../graph/state.js";
 import type { Judge } from "../providers/types.js";
 import { pendingInterrupts } from "../runs/executor.js";
-import type { EvalCase, Route } from "./dataset.js";
-import { QUALITY_CUT, summarize, tokenF1, type EvalSummary } from "./metrics.js";
+import { reviewRoute, type EvalCase, type Route } from "./dataset.js";
+import { summarize, type EvalSummary } from "./metrics.js";
+import { lexicallyCorrect, QUALITY_CUT, tokenF1 } from "./metrics-token-f1.js";
 import { judgeAgainstReference } from "./metrics-judge.js";
 import type { AnswerQuality, CaseRecord, Thresholds } from "./runner-record.js";
 
@@ -63,15 +63,10 @@ export function effectiveSettings(
   context: GraphContext,
   thresholds: Partial<Thresholds> = {},
 ): GraphSettings {
-  const defined = Object.fromEntries(
-    Object.entries(context.settings ?? {}).filter(([, v]) => v !== undefined),
-  );
-  return {
-    ...DEFAULT_SETTINGS,
-    ...defined,
-    ...(thresholds.retrieval !== undefined ? { retrievalThreshold: thresholds.retrieval } : {}),
-    ...(thresholds.judge !== undefined ? { judgeThreshold: thresholds.judge } : {}),
-  };
+  return mergeSettings(DEFAULT_SETTINGS, context.settings, {
+    retrievalThreshold: thresholds.retrieval,
+    judgeThreshold: thresholds.judge,
+  });
 }
 
 export async function runEvals(options: RunnerOptions): Promise<EvalRun> {
@@ -209,8 +204,7 @@ async function runCase(
 
 /** The first gate reached, else how the thread finished. */
 function routeOf(reviews: ReviewStage[], state: State): Route {
-  if (reviews[0] === "retrieval") return "retrieval_review";
-  if (reviews[0] === "answer") return "answer_review";
+  if (reviews[0] !== undefined) return reviewRoute(reviews[0]);
   if (state.riskTier === "blocked") return "refusal";
   if (state.provenance === "auto") return "auto";
   throw new Error(

@@ -2,6 +2,7 @@ import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type { Citation, JudgeFlag } from "../providers/types.js";
 import type { Configuration } from "./configuration.js";
 import type { DecisionType, ReviewStage } from "./decision.js";
+import { answerGate, retrievalGate } from "./gates.js";
 import type { PolicyMatch, RiskTier } from "./policy.js";
 import type { State } from "./state.js";
 
@@ -52,42 +53,23 @@ export const REVIEW_ACTIONS: Record<ReviewStage, string> = {
   answer: "review_answer",
 };
 
-const fmt = (n: number): string => n.toFixed(2);
+export { flagWords } from "./gates.js";
 
-const flagWords: Record<JudgeFlag, string> = {
-  no_answer: "the draft gives no answer",
-  missing_citations: "the draft cites no passage",
-  unknown_citation: "the draft cites a passage that was not retrieved",
-  unsupported_claims: "part of the draft is not supported by the passages it cites",
-  off_topic: "the draft does not address the question",
-};
-
+/** Why the evidence is in front of a reviewer: the retrieval gate's reasons. */
 export function retrievalReasons(state: State, cfg: Configuration): string[] {
-  const score = state.retrieval?.score ?? 0;
-  const reasons = [`retrieval score ${fmt(score)} is under ${fmt(cfg.retrievalThreshold)}`];
-  if ((state.retrieval?.passages.length ?? 0) === 0) {
-    reasons.push("no passage of the knowledge base matches the question");
-  }
-  return reasons;
+  const gate = retrievalGate(
+    { score: state.retrieval?.score, passages: state.retrieval?.passages.length ?? 0 },
+    cfg,
+  );
+  return gate.reasons.length > 0 ? gate.reasons : ["the evidence needs a human sign-off"];
 }
 
+/** Why the draft is in front of a reviewer: a revision they asked for, and the answer gate's reasons. */
 export function answerReasons(state: State, cfg: Configuration): string[] {
-  const reasons: string[] = [];
-  for (const match of state.policyMatches) {
-    if (match.tier !== "low") reasons.push(`${match.tier}-risk topic: ${match.description}`);
-  }
-  const judgment = state.judgment;
-  if (judgment && judgment.score < cfg.judgeThreshold) {
-    reasons.push(`judge score ${fmt(judgment.score)} is under ${fmt(cfg.judgeThreshold)}`);
-  }
-  for (const flag of judgment?.flags ?? []) reasons.push(flagWords[flag]);
-  if (state.auditSample && reasons.length === 0) {
-    reasons.push("picked at random for an audit review (the answer passed every gate)");
-  }
-  const last = state.decisions.at(-1);
-  if (last?.type === "revise" && last.stage === "answer") {
+  const reasons = answerGate(state, cfg).reasons;
+  if (state.revisionInstructions !== undefined) {
     reasons.unshift(
-      `revised draft ${state.revisionCount} of ${cfg.revisionLimit}, as asked: "${last.instructions}"`,
+      `revised draft ${state.revisionCount} of ${cfg.revisionLimit}, as asked: "${state.revisionInstructions}"`,
     );
   }
   return reasons.length > 0 ? reasons : ["the answer needs a human sign-off"];

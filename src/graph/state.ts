@@ -2,6 +2,7 @@ import { Annotation } from "@langchain/langgraph";
 import type { Draft, Judgment, Passage, RetrievalResult } from "../providers/types.js";
 import type { PolicyMatch, RiskTier } from "./policy.js";
 import type { StageDecision } from "./decision.js";
+import type { ReviewOutcome } from "./review-outcome.js";
 
 export const provenances = ["auto", "approved", "edited", "human", "fallback"] as const;
 /** Where the final answer came from. */
@@ -33,12 +34,23 @@ export const GraphState = Annotation.Root({
   /** Revisions asked for by reviewers so far; bounded by the revision limit. */
   revisionCount: Annotation<number>,
   /**
-   * Why the last resume value was refused (malformed, or not allowed on that review). Set, the
-   * review node asks again; the API validates first, so this only happens to resumes sent
-   * straight to the graph (Studio, the SDK).
+   * The reviewer's instructions the current draft follows: set by an answer review's revise,
+   * cleared by its other decisions. Such a draft goes back to review whatever the answer gate
+   * says (src/graph/graph.ts). Unset in checkpoints older than the field, as it is at the start.
+   */
+  revisionInstructions: Annotation<string | undefined>,
+  /**
+   * What the latest review decided the graph does next (src/graph/review-outcome.ts); the
+   * router after each review node looks it up. Unset until a review node has run.
+   */
+  reviewOutcome: Annotation<ReviewOutcome | undefined>,
+  /**
+   * Why the last resume value was refused (malformed, or not allowed on that review): the
+   * review node asks again, saying why. The API validates first, so this only happens to
+   * resumes sent straight to the graph (Studio, the SDK).
    */
   refusedDecision: Annotation<string | undefined>,
-  /** Every human decision on this thread, oldest first; routing reads the latest. */
+  /** Every human decision on this thread, oldest first: the audit trail, and what `respond` settles. */
   decisions: Annotation<StageDecision[]>({
     reducer: (existing, added) => existing.concat(added),
     default: () => [],

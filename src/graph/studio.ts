@@ -6,8 +6,10 @@
  * can only be opened by one process and the API server may hold `<DATA_DIR>`), migrated and
  * seeded, and the providers and policy the API server would use. The server swaps in its own
  * checkpointer and store on the graph object it loads, so this module compiles a graph of its
- * own rather than sharing one with src/runtime.ts. The dev server passes each run the JSON
- * context its client sent, so the live dependencies are registered as this process's context.
+ * own rather than sharing one with src/runtime.ts. The dev server passes each run only the JSON
+ * context its client sent (Studio's context form, from the graph's context schema), so this
+ * module binds its providers, policy and settings to the graph it compiles (./host-context.ts):
+ * every node sees them under the run's own context.
  */
 import path from "node:path";
 import { openDatabase } from "../db/database.js";
@@ -17,7 +19,7 @@ import { seedSampleKnowledgeBase } from "../knowledge/seed.js";
 import { createLogger } from "../logger.js";
 import { createProviders } from "../providers/index.js";
 import { settingsFromEnv } from "../runtime.js";
-import { setProcessContext, type GraphContext } from "./configuration.js";
+import type { GraphContext } from "./configuration.js";
 import { compileGraph } from "./graph.js";
 import { loadPolicy } from "./load-policy.js";
 
@@ -32,12 +34,10 @@ const { applied } = await migrate(db.pool);
 logger.info({ database: db.description, applied }, "studio database ready");
 if (env.SEED_SAMPLE_KB) await seedSampleKnowledgeBase(db.pool, logger);
 
-const context: GraphContext = {
+const host: GraphContext = {
   providers: await createProviders(env, db.pool),
   policy: await loadPolicy(env.POLICY_FILE),
   settings: settingsFromEnv(env),
 };
 
-setProcessContext(context);
-
-export const graph = compileGraph();
+export const graph = compileGraph(undefined, host);

@@ -1,6 +1,7 @@
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { ensureConfiguration } from "../graph/configuration.js";
 import { acceptDecision } from "../graph/decision-rules.js";
+import { answerOutcomeOf } from "../graph/review-outcome.js";
 import { answerReasons, buildReviewCard, toHumanInterrupt } from "../graph/review-card.js";
 import type { State, Update } from "../graph/state.js";
 
@@ -12,14 +13,14 @@ export function reviewAnswer(state: State, config: LangGraphRunnableConfig): Upd
   const cfg = ensureConfiguration(config);
   const card = buildReviewCard("answer", state, cfg, answerReasons(state, cfg));
   const verdict = acceptDecision(interrupt(toHumanInterrupt(card)), card);
-  if (!verdict.ok) return { refusedDecision: verdict.problem };
+  if (!verdict.ok) return { refusedDecision: verdict.problem, reviewOutcome: "ask_again" };
   const recorded = { ...verdict.decision, stage: "answer" as const };
-  if (recorded.type === "revise") {
-    return {
-      decisions: [recorded],
-      revisionCount: state.revisionCount + 1,
-      refusedDecision: undefined,
-    };
-  }
-  return { decisions: [recorded], refusedDecision: undefined };
+  const revise = recorded.type === "revise";
+  return {
+    decisions: [recorded],
+    reviewOutcome: answerOutcomeOf(recorded),
+    revisionInstructions: revise ? recorded.instructions : undefined,
+    ...(revise ? { revisionCount: state.revisionCount + 1 } : {}),
+    refusedDecision: undefined,
+  };
 }
