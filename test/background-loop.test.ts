@@ -99,6 +99,23 @@ describe("the background loop", () => {
     await eager.stop();
   });
 
+  it("stops when stop() comes right after start(), before the first wait began", async () => {
+    const { loop } = testLoop(() => Promise.resolve("idle"), {
+      intervalMs: 60_000,
+      startWith: "wait",
+    });
+    const hung = new Promise<string>((r) => setTimeout(() => r("still waiting"), 5_000).unref());
+    loop.start();
+    expect(await Promise.race([loop.stop().then(() => "stopped"), hung])).toBe("stopped");
+    // And again after a restart while the old loop was still winding down.
+    loop.start();
+    const stopping = loop.stop();
+    loop.start();
+    expect(await Promise.race([stopping.then(() => loop.stop()).then(() => "stopped"), hung])).toBe(
+      "stopped",
+    );
+  });
+
   it("stop() waits for the pass in flight and the loop never runs two passes at once", async () => {
     let inFlight = 0;
     let most = 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createAppFor } from "../src/api/app.js";
+import { SCALAR_VERSION } from "../src/api/docs.js";
 import { OpenModeGate } from "../src/auth/open-mode.js";
 import { testDatabases } from "./support/databases.js";
 import { useHarness } from "./support/harness.js";
@@ -86,11 +87,37 @@ describe.each(testDatabases)("routes are the spec ($name)", (kind) => {
     expect(doc.components.securitySchemes.apiKey.scheme).toBe("bearer");
   });
 
+  it("checks a request in the old order: path, query and headers before the body", async () => {
+    const badIdBadBody = await h.call("POST", "/reviews/not-a-uuid/decision", "x", {
+      "content-type": "text/plain",
+    });
+    expect(badIdBadBody.status).toBe(400);
+    expect(badIdBadBody.body.error.code).toBe("invalid_id");
+    for (const [headers, body, status, code] of [
+      [{}, undefined, 415, "unsupported_media_type"],
+      [{ "content-type": "application/json-seq" }, "{}", 415, "unsupported_media_type"],
+      [{ "content-type": "application/json" }, "{", 400, "invalid_json"],
+      [{ "content-type": "application/json" }, "", 400, "invalid_json"],
+    ] as const) {
+      const res = await h.app.request("/threads", { method: "POST", headers, body });
+      expect([res.status, ((await res.json())).error.code]).toEqual([status, code]);
+    }
+  });
+
   it("serves interactive docs at /docs, pointing at the document", async () => {
     const res = await h.app.request("/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
-    expect(await res.text()).toContain("/openapi.json");
+    const page = await res.text();
+    expect(page).toContain("/openapi.json");
+    // Scalar's script runs on this origin: one pinned version, and only with this page's nonce.
+    expect(page).toContain(`@scalar/api-reference@${SCALAR_VERSION}"`);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    const nonce = csp.match(/script-src 'nonce-([^']+)'/)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(page.match(/<script\b[^>]*>/g)!.every((tag) => tag.includes(`nonce="${nonce}"`))).toBe(
+      true,
+    );
   });
 
   it("refuses a caller without a key on every route not declared public", async () => {

@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -21,8 +20,9 @@ import {
   SERVICE_ERROR_STATUS,
   type ErrorBody,
 } from "./errors.js";
-import { documentInfo, routeGroup } from "./openapi.js";
+import { bodyRefusal, documentInfo, routeGroup } from "./openapi.js";
 import { authenticate } from "./auth.js";
+import { apiDocs } from "./docs.js";
 import { documentRoutes } from "./routes/documents.js";
 import { keyRoutes } from "./routes/keys.js";
 import { metricsRoutes } from "./routes/metrics.js";
@@ -124,6 +124,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   app.use(processMetrics.middleware);
   app.use(async (c, next) => {
     const started = performance.now();
+    // No response is ever to be read as another type than it says (a JSON body as a script).
+    c.header("X-Content-Type-Options", "nosniff");
     c.set("db", deps.pool);
     c.set("services", services);
     await next();
@@ -170,7 +172,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     description: "An API key (`npm run keys -- create`); `X-API-Key: <key>` works too.",
   });
   app.doc31("/openapi.json", documentInfo);
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "signoff API" }));
+  app.get("/docs", apiDocs());
   app.route("/", healthRoutes());
   app.route("/ui", uiPublicRoutes(deps.openMode));
 
@@ -191,7 +193,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     // The page answers its own refusals (a sign-in redirect, an HTML error page).
     const page = isUiPath(c.req.path) ? uiErrorResponse(error, c) : undefined;
     if (page) return page;
-    if (error instanceof ApiError) return c.json(error.body(), error.status);
+    const refusal = error instanceof ApiError ? error : bodyRefusal(error);
+    if (refusal) return c.json(refusal.body(), refusal.status);
     if (error instanceof ServiceError) {
       return c.json(
         errorJson(error.code, error.message, error.details),

@@ -1,5 +1,5 @@
 import { OpenAPIHono, type OpenAPIHonoOptions } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import type { ApiEnv } from "./app.js";
 import { ApiError } from "./errors.js";
@@ -20,11 +20,13 @@ export function issueList(error: z.ZodError): { path: string; message: string }[
  * A request that breaks its route's declaration is the client's mistake, answered in the API's
  * error shape: 422 for a body, 400 for a path id, a query parameter or a header.
  */
-const refuseInvalid: NonNullable<OpenAPIHonoOptions<ApiEnv>["defaultHook"]> = (result) => {
+const refuseInvalid: NonNullable<OpenAPIHonoOptions<ApiEnv>["defaultHook"]> = (result, c) => {
   if (result.success) return;
   const details = issueList(result.error);
   switch (result.target) {
     case "json":
+      // No Content-Type and no body: nothing was sent as JSON (the library checks it as `{}`).
+      if (!JSON_TYPE.test(c.req.header("content-type") ?? "")) throw notJson();
       throw new ApiError(422, "validation_failed", "the request body is not valid", details);
     case "param":
       throw new ApiError(
@@ -44,27 +46,28 @@ export function routeGroup(): OpenAPIHono<ApiEnv> {
   return new OpenAPIHono<ApiEnv>({ defaultHook: refuseInvalid });
 }
 
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
+const notJson = () =>
+  new ApiError(
+    415,
+    "unsupported_media_type",
+    "send the body as JSON with Content-Type: application/json",
+  );
+
 /**
- * A JSON body must say it is JSON (415) and parse (400) before its schema is checked (422).
- * Hono's own validator skips a body of another type; this makes that an error. The parsed body
- * is cached by Hono, so the validator after this does not read it twice.
+ * The body checks that @hono/zod-openapi makes itself, after the path, query and headers (so a
+ * bad id is still a 400 whatever the body), in the API's words: a body of another type is its
+ * 415, a body that is not JSON Hono's 400. Undefined for anything else.
  */
-export const jsonOnly: MiddlewareHandler<ApiEnv> = async (c, next) => {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-    throw new ApiError(
-      415,
-      "unsupported_media_type",
-      "send the body as JSON with Content-Type: application/json",
-    );
+export function bodyRefusal(error: unknown): ApiError | undefined {
+  if (!(error instanceof HTTPException) || error instanceof ApiError) return undefined;
+  if (error.status === 415) return notJson();
+  if (error.status === 400 && error.message === "Malformed JSON in request body") {
+    return new ApiError(400, "invalid_json", "the request body is not valid JSON");
   }
-  try {
-    await c.req.json();
-  } catch {
-    throw new ApiError(400, "invalid_json", "the request body is not valid JSON");
-  }
-  await next();
-};
+  return undefined;
+}
 
 /** `content` of a JSON request or response. */
 export const json = <S extends z.ZodType>(schema: S) => ({

@@ -105,7 +105,10 @@ export class BackgroundLoop {
 
   private async run(generation: number): Promise<void> {
     const { intervalMs, logger, task } = this.options;
-    if (this.options.startWith === "wait") await this.pause.wait(intervalMs);
+    // Checked first: a stop() before this loop got going has no wait to cut short.
+    if (this.options.startWith === "wait" && this.live(generation)) {
+      await this.pause.wait(intervalMs);
+    }
     let failures = 0;
     while (this.live(generation)) {
       let waitMs: number | undefined = intervalMs;

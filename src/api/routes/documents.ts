@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireRole } from "../auth.js";
-import { errors, json, jsonOnly, jsonRequestBody, routeGroup } from "../openapi.js";
+import { errors, json, jsonRequestBody, routeGroup } from "../openapi.js";
 import { createDocumentBody, documentResponse } from "../schemas.js";
 import { ingestDocument } from "../../knowledge/documents.js";
 
@@ -10,7 +10,7 @@ const addDocumentRoute = createRoute({
   tags: ["documents"],
   summary: "Add a document to the knowledge base",
   description: "Role: admin. The text is chunked and indexed at once.",
-  middleware: [requireRole("admin"), jsonOnly] as const,
+  middleware: [requireRole("admin")] as const,
   request: { body: jsonRequestBody(createDocumentBody) },
   responses: {
     201: { description: "Added", content: json(documentResponse) },

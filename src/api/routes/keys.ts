@@ -4,7 +4,7 @@ import type { OpenModeGate } from "../../auth/open-mode.js";
 import { createKey, KeyNameTakenError, listKeys, revokeKey } from "../../auth/keys.js";
 import { ConflictError, notFound } from "../../services/errors.js";
 import { requireRole } from "../auth.js";
-import { errors, json, jsonOnly, jsonRequestBody, routeGroup, uuidParam } from "../openapi.js";
+import { errors, json, jsonRequestBody, routeGroup, uuidParam } from "../openapi.js";
 import { createdKeyResponse, createKeyBody, keyListResponse, keyResponse } from "../schemas.js";
 
 const view = (row: Awaited<ReturnType<typeof listKeys>>[number]) => ({
@@ -34,7 +34,7 @@ const createKeyRoute = createRoute({
   tags: ["keys"],
   summary: "Create an API key; the key is in this response only",
   description: "Role: admin. The first key ends open mode.",
-  middleware: [adminOnly, jsonOnly] as const,
+  middleware: [adminOnly] as const,
   request: { body: jsonRequestBody(createKeyBody) },
   responses: {
     201: { description: "Created", content: json(createdKeyResponse) },

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { ApiEnv } from "../app.js";
 import { requireRole } from "../auth.js";
 import { ApiError } from "../errors.js";
-import { errors, json, jsonOnly, jsonRequestBody, routeGroup, uuidParam } from "../openapi.js";
+import { errors, json, jsonRequestBody, routeGroup, uuidParam } from "../openapi.js";
 import {
   decisionRequestBody,
   decisionResponse,
@@ -99,7 +99,7 @@ const decisionRoute = createRoute({
   tags,
   summary: "Decide a review; the thread resumes",
   description: `${description} One decision wins; a second is a 409. With \`wait\`, the answer waits for the thread to pause again or finish.`,
-  middleware: [reviewers, jsonOnly] as const,
+  middleware: [reviewers] as const,
   request: { params: reviewPath, query: waitQuery, body: jsonRequestBody(decisionRequestBody) },
   responses: {
     200: { description: "Decided, or a vote recorded", content: json(decisionResponse) },

@@ -16,7 +16,6 @@ import {
   errors,
   idempotencyHeaders,
   json,
-  jsonOnly,
   jsonRequestBody,
   routeGroup,
   uuidParam,
@@ -40,7 +39,7 @@ const startThreadRoute = createRoute({
   tags: ["threads"],
   summary: "Ask a question; the thread runs in the background",
   description: "Roles: client, admin.",
-  middleware: [requireRole("client", "admin"), jsonOnly] as const,
+  middleware: [requireRole("client", "admin")] as const,
   request: {
     query: waitQuery,
     headers: idempotencyHeaders,
@@ -75,7 +74,6 @@ const feedbackRoute = createRoute({
   tags: ["threads"],
   summary: "Feedback on a finished answer (rating, reasons, correction)",
   description: "Any role; a client key only on the threads it started.",
-  middleware: [jsonOnly] as const,
   request: { params: threadPath, headers: idempotencyHeaders, body: jsonRequestBody(feedbackBody) },
   responses: {
     201: { description: "Stored", content: json(feedbackResponse) },
