@@ -11,18 +11,7 @@ import type { RunRow } from "../src/repositories/runs.js";
 import { reopenable, testDatabases } from "./support/databases.js";
 import { startHarness, type Harness } from "./support/harness.js";
 import { ask, decide, pendingReview, QUESTIONS, threadOf } from "./support/flow.js";
-
-async function until(
-  check: () => Promise<boolean> | boolean,
-  what: string,
-  ms = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from "./support/until.js";
 
 const count = async (db: Database, sql: string, params: unknown[]): Promise<number> =>
   Number((await db.pool.query<{ n: string }>(sql, params)).rows[0]!.n);

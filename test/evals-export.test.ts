@@ -21,7 +21,7 @@ import {
 } from "../src/evals/export-langsmith.js";
 import { reopenable, testDatabases } from "./support/databases.js";
 import { ask, decide, pendingReview, QUESTIONS } from "./support/flow.js";
-import { startHarness, type Harness } from "./support/harness.js";
+import { createKeys, startHarness, type Harness } from "./support/harness.js";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -432,20 +432,15 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
 
   // Last: creating keys ends open mode for this database.
   it("GET /datasets/export is for reviewers and admins, not client keys", async () => {
-    const admin = await h.call("POST", "/keys", { name: "root", role: "admin" });
-    expect(admin.status).toBe(201);
-    const make = async (name: string, role: string) => {
-      const res = await h.call(
-        "POST",
-        "/keys",
-        { name, role },
-        { authorization: `Bearer ${admin.body.key}` },
-      );
-      expect(res.status).toBe(201);
-      return { authorization: `Bearer ${res.body.key as string}` };
-    };
-    const reviewer = await make("rita", "reviewer");
-    const client = await make("app", "client");
+    const {
+      root: admin,
+      rita: reviewer,
+      app: client,
+    } = await createKeys(h, {
+      root: "admin",
+      rita: "reviewer",
+      app: "client",
+    });
     const app = exportApp(h);
     expect((await app.request("/datasets/export")).status).toBe(401);
     const refused = await app.request("/datasets/export", { headers: client });
@@ -454,13 +449,7 @@ describe.each(testDatabases)("evals export ($name)", (kind) => {
     const allowed = await app.request("/datasets/export", { headers: reviewer });
     expect(allowed.status).toBe(200);
     expect(await allowed.text()).toBe(examples.map(toJsonl).join(""));
-    expect(
-      (
-        await app.request("/datasets/export", {
-          headers: { authorization: `Bearer ${admin.body.key}` },
-        })
-      ).status,
-    ).toBe(200);
+    expect((await app.request("/datasets/export", { headers: admin })).status).toBe(200);
   });
 });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "./support/databases.js";
-import { useHarness } from "./support/harness.js";
+import { useHarness, type Harness } from "./support/harness.js";
 import { ask, decide, pendingReview, QUESTIONS } from "./support/flow.js";
 
 interface Sample {
@@ -79,15 +79,17 @@ function find(m: Exposition, name: string, labels: Record<string, string> = {}):
   );
 }
 
-describe.each(testDatabases)("GET /metrics ($name)", (kind) => {
-  const h = useHarness(kind);
+/** GET /metrics through the harness's app, checked and parsed. */
+async function scrape(h: Harness, headers: Record<string, string> = {}): Promise<Exposition> {
+  const res = await h.app.request("/metrics", { headers });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+  return parse(await res.text());
+}
 
-  async function scrape(headers: Record<string, string> = {}): Promise<Exposition> {
-    const res = await h.app.request("/metrics", { headers });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
-    return parse(await res.text());
-  }
+describe.each(testDatabases)("GET /metrics ($name)", (kind) => {
+  // Open mode, and the threads the first test makes are the only ones in this database.
+  const h = useHarness(kind);
 
   it("reports queue depth, latencies, decisions, escalations and the auto-answer rate", async () => {
     await ask(h, QUESTIONS.answerable);
@@ -96,7 +98,7 @@ describe.each(testDatabases)("GET /metrics ($name)", (kind) => {
     await h.call("POST", `/reviews/${review.review_id}/claim`);
     await decide(h, review.review_id, { type: "approve" });
 
-    const m = (await scrape()).byLine;
+    const m = (await scrape(h)).byLine;
     expect(
       m.get('signoff_review_queue_depth{stage="retrieval",risk_tier="low",queue="main"}'),
     ).toBe(1);
@@ -147,14 +149,33 @@ describe.each(testDatabases)("GET /metrics ($name)", (kind) => {
     expect(text).not.toMatch(/^# HELP (process|nodejs|signoff_http)_\S+ .*every replica/m);
   });
 
+  it("keeps the HTTP histogram per app: another app in this process counts its own requests", async () => {
+    const { createAppFor } = await import("../src/api/app.js");
+    const other = createAppFor(h.runtime);
+    const res = await other.request("/metrics");
+    const m = parse(await res.text());
+    // Its own scrape is still in flight when it renders, so it has observed nothing yet.
+    expect(find(m, "signoff_http_request_duration_seconds_count")).toEqual([]);
+    expect(find(m, "process_cpu_seconds_total")).toHaveLength(1);
+  });
+});
+
+describe.each(testDatabases)("GET /metrics, request durations ($name)", (kind) => {
+  // Its own database: the threads it makes would change the gauges the first block checks.
+  const h = useHarness(kind);
+
   it("exposes process metrics and request durations by route pattern, never by raw path", async () => {
+    // The POST /threads counted below, made here: an app's histogram counts only its own requests.
+    await ask(h, QUESTIONS.answerable);
+    await ask(h, QUESTIONS.unanswerable);
+    await ask(h, QUESTIONS.highRisk);
     const id = randomUUID();
     expect((await h.call("GET", `/threads/${id}`)).status).toBe(404);
     expect((await h.call("GET", `/threads/${id}`)).status).toBe(404);
     expect((await h.call("GET", "/healthz")).status).toBe(200);
     expect((await h.call("GET", `/no/such/${id}`)).status).toBe(404);
 
-    const m = await scrape();
+    const m = await scrape(h);
     expect(m.types.get("process_cpu_seconds_total")).toBe("counter");
     expect(find(m, "process_cpu_seconds_total")).toHaveLength(1);
     expect(find(m, "nodejs_heap_size_used_bytes")[0]!.value).toBeGreaterThan(0);
@@ -180,7 +201,7 @@ describe.each(testDatabases)("GET /metrics ($name)", (kind) => {
         status: "404",
       })[0]?.value,
     ).toBeGreaterThanOrEqual(1);
-    // POST /threads from the first test, by its pattern too.
+    // POST /threads from the start of this test, by its pattern too.
     expect(
       find(m, "signoff_http_request_duration_seconds_count", {
         method: "POST",
@@ -193,130 +214,121 @@ describe.each(testDatabases)("GET /metrics ($name)", (kind) => {
     );
     for (const route of routes) expect(route, "a raw id in a route label").not.toContain(id);
   });
+});
 
-  it("keeps the HTTP histogram per app: another app in this process counts its own requests", async () => {
-    const { createAppFor } = await import("../src/api/app.js");
-    const other = createAppFor(h.runtime);
-    const res = await other.request("/metrics");
-    const m = parse(await res.text());
-    // Its own scrape is still in flight when it renders, so it has observed nothing yet.
-    expect(find(m, "signoff_http_request_duration_seconds_count")).toEqual([]);
-    expect(find(m, "process_cpu_seconds_total")).toHaveLength(1);
+describe.each(testDatabases)("GET /metrics, the metrics role ($name)", (kind) => {
+  // Creating keys ends open mode, so this block has a database of its own.
+  const h = useHarness(kind);
+  const keys: Record<"admin" | "metrics" | "client" | "reviewer", string> = {
+    admin: "",
+    metrics: "",
+    client: "",
+    reviewer: "",
+  };
+  const as = (who: keyof typeof keys) => ({ authorization: `Bearer ${keys[who]}` });
+  let threadId: string;
+  let reviewId: string;
+  let completedId: string;
+
+  beforeAll(async () => {
+    const admin = await h.call("POST", "/keys", { name: "root", role: "admin" });
+    expect(admin.status).toBe(201);
+    keys.admin = admin.body.key;
+    for (const role of ["metrics", "client", "reviewer"] as const) {
+      const res = await h.call("POST", "/keys", { name: `a-${role}`, role }, as("admin"));
+      // 201 for metrics proves migration 0004 let the role past the CHECK constraint.
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body.role).toBe(role);
+      keys[role] = res.body.key;
+    }
+    const thread = await h.call(
+      "POST",
+      "/threads?wait=20",
+      { question: QUESTIONS.highRisk },
+      as("client"),
+    );
+    expect(thread.status).toBe(202);
+    threadId = thread.body.thread_id;
+    reviewId = thread.body.reviews[0].review_id;
+    // Completed, so feedback on it is accepted from any other key.
+    const done = await h.call(
+      "POST",
+      "/threads?wait=20",
+      { question: QUESTIONS.answerable },
+      as("client"),
+    );
+    expect(done.body.status).toBe("completed");
+    completedId = done.body.thread_id;
   });
 
-  // Creating keys ends open mode, so this block runs last.
-  describe("the metrics role", () => {
-    const keys: Record<"admin" | "metrics" | "client" | "reviewer", string> = {
-      admin: "",
-      metrics: "",
-      client: "",
-      reviewer: "",
-    };
-    const as = (who: keyof typeof keys) => ({ authorization: `Bearer ${keys[who]}` });
-    let threadId: string;
-    let reviewId: string;
-    let completedId: string;
+  it("reads /metrics; admin still does, client and reviewer keys do not", async () => {
+    const m = await scrape(h, as("metrics"));
+    expect(m.types.get("signoff_runs")).toBe("gauge");
+    expect(find(m, "process_cpu_seconds_total")).toHaveLength(1);
+    const head = await h.app.request("/metrics", { method: "HEAD", headers: as("metrics") });
+    expect(head.status).toBe(200);
+    await scrape(h, as("admin"));
+    for (const who of ["client", "reviewer"] as const) {
+      expect((await h.call("GET", "/metrics", undefined, as(who))).status, who).toBe(403);
+    }
+  });
 
-    beforeAll(async () => {
-      const admin = await h.call("POST", "/keys", { name: "root", role: "admin" });
-      expect(admin.status).toBe(201);
-      keys.admin = admin.body.key;
-      for (const role of ["metrics", "client", "reviewer"] as const) {
-        const res = await h.call("POST", "/keys", { name: `a-${role}`, role }, as("admin"));
-        // 201 for metrics proves migration 0004 let the role past the CHECK constraint.
-        expect(res.status, JSON.stringify(res.body)).toBe(201);
-        expect(res.body.role).toBe(role);
-        keys[role] = res.body.key;
-      }
-      const thread = await h.call(
-        "POST",
-        "/threads?wait=20",
-        { question: QUESTIONS.highRisk },
-        as("client"),
-      );
-      expect(thread.status).toBe(202);
-      threadId = thread.body.thread_id;
-      reviewId = thread.body.reviews[0].review_id;
-      // Completed, so feedback on it is accepted from any other key.
-      const done = await h.call(
-        "POST",
-        "/threads?wait=20",
-        { question: QUESTIONS.answerable },
-        as("client"),
-      );
-      expect(done.body.status).toBe("completed");
-      completedId = done.body.thread_id;
+  it("is refused (403) on every other route, including those any key may call", async () => {
+    const unknown = randomUUID();
+    const requests: [method: string, path: string, body?: unknown][] = [
+      ["POST", "/metrics"],
+      ["GET", "/metrics/"],
+      ["POST", "/threads", { question: QUESTIONS.answerable }],
+      // These two accept any key (a client is limited to its own threads, others see all).
+      ["GET", `/threads/${threadId}`],
+      ["GET", `/threads/${completedId}`],
+      ["POST", `/threads/${completedId}/feedback`, { rating: 5 }],
+      ["GET", `/threads/${unknown}`],
+      ["GET", "/reviews"],
+      ["GET", `/reviews/${reviewId}`],
+      ["GET", `/reviews/${reviewId}/events`],
+      ["POST", `/reviews/${reviewId}/claim`],
+      ["POST", `/reviews/${reviewId}/decision`, { type: "approve" }],
+      ["POST", "/documents", { title: "t", text: "some text" }],
+      ["GET", "/keys"],
+      ["POST", "/keys", { name: "escalated", role: "admin" }],
+      ["DELETE", `/keys/${unknown}`],
+      ["GET", "/datasets/export"],
+      ["GET", "/ui"],
+      ["GET", `/ui/reviews/${reviewId}`],
+      ["GET", "/ui/next"],
+    ];
+    // One list, so a failure shows every route that let the key through, not just the first.
+    const outcome = (path: string, status: number, code?: string) =>
+      path.startsWith("/ui") ? `${path} → ${status}` : `${path} → ${status} ${code}`;
+    const seen = [];
+    for (const [method, path, body] of requests) {
+      const res = await h.call(method, path, body, as("metrics"));
+      seen.push(`${method} ${outcome(path, res.status, res.body.error?.code)}`);
+    }
+    expect(seen).toEqual(
+      requests.map(([method, path]) => `${method} ${outcome(path, 403, "forbidden")}`),
+    );
+
+    // The review page's sign-in refuses the key too, and sets no cookie.
+    const login = await h.app.request("/ui/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ key: keys.metrics, next: "/ui" }),
     });
+    expect(login.status).toBe(403);
+    expect(login.headers.get("set-cookie")).toBeNull();
 
-    it("reads /metrics; admin still does, client and reviewer keys do not", async () => {
-      const m = await scrape(as("metrics"));
-      expect(m.types.get("signoff_runs")).toBe("gauge");
-      expect(find(m, "process_cpu_seconds_total")).toHaveLength(1);
-      const head = await h.app.request("/metrics", { method: "HEAD", headers: as("metrics") });
-      expect(head.status).toBe(200);
-      await scrape(as("admin"));
-      for (const who of ["client", "reviewer"] as const) {
-        expect((await h.call("GET", "/metrics", undefined, as(who))).status, who).toBe(403);
-      }
-    });
-
-    it("is refused (403) on every other route, including those any key may call", async () => {
-      const unknown = randomUUID();
-      const requests: [method: string, path: string, body?: unknown][] = [
-        ["POST", "/metrics"],
-        ["GET", "/metrics/"],
-        ["POST", "/threads", { question: QUESTIONS.answerable }],
-        // These two accept any key (a client is limited to its own threads, others see all).
-        ["GET", `/threads/${threadId}`],
-        ["GET", `/threads/${completedId}`],
-        ["POST", `/threads/${completedId}/feedback`, { rating: 5 }],
-        ["GET", `/threads/${unknown}`],
-        ["GET", "/reviews"],
-        ["GET", `/reviews/${reviewId}`],
-        ["GET", `/reviews/${reviewId}/events`],
-        ["POST", `/reviews/${reviewId}/claim`],
-        ["POST", `/reviews/${reviewId}/decision`, { type: "approve" }],
-        ["POST", "/documents", { title: "t", text: "some text" }],
-        ["GET", "/keys"],
-        ["POST", "/keys", { name: "escalated", role: "admin" }],
-        ["DELETE", `/keys/${unknown}`],
-        ["GET", "/datasets/export"],
-        ["GET", "/ui"],
-        ["GET", `/ui/reviews/${reviewId}`],
-        ["GET", "/ui/next"],
-      ];
-      // One list, so a failure shows every route that let the key through, not just the first.
-      const outcome = (path: string, status: number, code?: string) =>
-        path.startsWith("/ui") ? `${path} → ${status}` : `${path} → ${status} ${code}`;
-      const seen = [];
-      for (const [method, path, body] of requests) {
-        const res = await h.call(method, path, body, as("metrics"));
-        seen.push(`${method} ${outcome(path, res.status, res.body.error?.code)}`);
-      }
-      expect(seen).toEqual(
-        requests.map(([method, path]) => `${method} ${outcome(path, 403, "forbidden")}`),
-      );
-
-      // The review page's sign-in refuses the key too, and sets no cookie.
-      const login = await h.app.request("/ui/login", {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ key: keys.metrics, next: "/ui" }),
-      });
-      expect(login.status).toBe(403);
-      expect(login.headers.get("set-cookie")).toBeNull();
-
-      // Nothing was written on its behalf.
-      const keysNow = await h.call("GET", "/keys", undefined, as("admin"));
-      expect(keysNow.body.items.map((k: { name: string }) => k.name)).not.toContain("escalated");
-      const review = await h.call("GET", `/reviews/${reviewId}`, undefined, as("reviewer"));
-      expect(review.body.status).toBe("pending");
-      expect(review.body.claimed_by).toBeNull();
-      const feedback = await h.db.pool.query(
-        "SELECT count(*)::int AS n FROM feedback WHERE thread_id = $1",
-        [completedId],
-      );
-      expect(feedback.rows[0].n).toBe(0);
-    });
+    // Nothing was written on its behalf.
+    const keysNow = await h.call("GET", "/keys", undefined, as("admin"));
+    expect(keysNow.body.items.map((k: { name: string }) => k.name)).not.toContain("escalated");
+    const review = await h.call("GET", `/reviews/${reviewId}`, undefined, as("reviewer"));
+    expect(review.body.status).toBe("pending");
+    expect(review.body.claimed_by).toBeNull();
+    const feedback = await h.db.pool.query(
+      "SELECT count(*)::int AS n FROM feedback WHERE thread_id = $1",
+      [completedId],
+    );
+    expect(feedback.rows[0].n).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import {
 } from "../src/runs/retention.js";
 import { Sweeper } from "../src/runs/sweeper.js";
 import { testDatabases } from "./support/databases.js";
-import { testEnv, useHarness } from "./support/harness.js";
+import { testEnv, useHarness, type Harness } from "./support/harness.js";
 import { capturedLog } from "./support/log-lines.js";
 import { ask, decide, pendingReview, QUESTIONS, threadOf } from "./support/flow.js";
 
@@ -24,6 +24,15 @@ function policy(overrides: Partial<RetentionPolicy>): RetentionPolicy {
     maxBatches: 20,
     ...overrides,
   };
+}
+
+const countRows = async (h: Harness, sql: string, params: unknown[] = []): Promise<number> =>
+  Number((await h.db.pool.query<{ n: string }>(sql, params)).rows[0]!.n);
+
+async function reviewEvents(h: Harness, reviewId: string) {
+  const res = await h.call("GET", `/reviews/${reviewId}/events`);
+  expect(res.status).toBe(200);
+  return res.body.items as { type: string; actor: string }[];
 }
 
 describe("retention configuration", () => {
@@ -56,8 +65,7 @@ describe("retention configuration", () => {
 describe.each(testDatabases)("retention ($name)", (kind) => {
   const h = useHarness(kind);
 
-  const count = async (sql: string, params: unknown[] = []): Promise<number> =>
-    Number((await h.db.pool.query<{ n: string }>(sql, params)).rows[0]!.n);
+  const count = (sql: string, params: unknown[] = []) => countRows(h, sql, params);
 
   /** Rows a thread has in each checkpoint table, and checkpoints per namespace. */
   async function checkpointRows(threadId: string) {
@@ -159,26 +167,31 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     return eventId;
   }
 
-  const eventsOf = async (reviewId: string) => {
-    const res = await h.call("GET", `/reviews/${reviewId}/events`);
-    expect(res.status).toBe(200);
-    return res.body.items as { type: string; actor: string }[];
-  };
+  const eventsOf = (reviewId: string) => reviewEvents(h, reviewId);
 
-  // Shared by the tests below, which run in order.
-  let answered: string; // completed long ago (its runs are aged)
-  let recent: string; // completed just now
-  let paused: string; // awaiting review
-  let busy: string; // completed, with a run still queued and one running
-  let busyRuns: string[];
-
-  it("deletes old finished runs and settled webhook events with their deliveries, nothing else", async () => {
-    answered = (await ask(h, QUESTIONS.answerable)).thread_id;
-    recent = (await ask(h, QUESTIONS.answerable)).thread_id;
-    busy = (await ask(h, QUESTIONS.answerable)).thread_id;
+  /** A new thread awaiting review of its answer. */
+  async function askPaused(): Promise<string> {
     const pausedThread = await ask(h, QUESTIONS.highRisk);
     expect(pausedThread.status).toBe("awaiting_review");
-    paused = pausedThread.thread_id;
+    return pausedThread.thread_id;
+  }
+
+  /** New threads for a test of its own: each test makes the ones it looks at. */
+  async function someThreads() {
+    const answered = (await ask(h, QUESTIONS.answerable)).thread_id; // completed (runs aged by a test)
+    const recent = (await ask(h, QUESTIONS.answerable)).thread_id; // completed just now
+    const busy = (await ask(h, QUESTIONS.answerable)).thread_id; // completed, with runs in flight
+    const paused = await askPaused(); // awaiting review
+    // Old, but queued and running: never deleted, whatever their age.
+    const busyRuns = [
+      await insertRun(busy, { status: "queued", createdDaysAgo: 400 }),
+      await insertRun(busy, { status: "running", createdDaysAgo: 400 }),
+    ];
+    return { answered, recent, busy, busyRuns, paused };
+  }
+
+  it("deletes old finished runs and settled webhook events with their deliveries, nothing else", async () => {
+    const { answered, recent, busyRuns, paused } = await someThreads();
 
     // The answered thread's run finished a month ago, and an older attempt failed for good.
     await h.db.pool.query(
@@ -186,11 +199,6 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
       [[answered, paused]],
     );
     await insertRun(answered, { status: "failed", createdDaysAgo: 41, finishedDaysAgo: 40 });
-    // Old, but queued and running: never deleted, whatever their age.
-    busyRuns = [
-      await insertRun(busy, { status: "queued", createdDaysAgo: 400 }),
-      await insertRun(busy, { status: "running", createdDaysAgo: 400 }),
-    ];
 
     const oldDelivered = await insertEvent("delivered", 40, 2);
     const oldFailed = await insertEvent("failed", 35, 1);
@@ -233,6 +241,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
   });
 
   it("prunes a completed thread's checkpoints to the last one; state, thread API and audit trail are unchanged", async () => {
+    const paused = await askPaused();
     // Two reviews (a revision, then an approval): the longest history the graph writes.
     const first = await pendingReview(h, await ask(h, QUESTIONS.highRisk));
     const threadId = first.thread_id;
@@ -241,7 +250,7 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     const done = await decide(h, second.review_id, { type: "approve" });
     expect(done.status).toBe("completed");
 
-    // Completed eight days ago: past the 7-day default. The other threads completed just now.
+    // Completed eight days ago: past the 7-day default. The other threads completed later.
     await h.db.pool.query(
       "UPDATE threads SET completed_at = now() - interval '8 days' WHERE thread_id = $1",
       [threadId],
@@ -285,15 +294,18 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
   });
 
   it("keeps every checkpoint of a thread awaiting review or with a run in flight; the paused thread still resumes", async () => {
+    // A year on, everything is old enough: only the thread status and the runs hold it back.
+    const later = new Date(Date.now() + 365 * DAY_MS);
+    // Threads other tests completed are pruned first, so the pass below counts this test's.
+    await runRetention(h.db.pool, policy({ checkpointsDays: 7 }), later);
+    const { paused, busy } = await someThreads();
     const pausedBefore = await checkpointRows(paused);
     const busyBefore = await checkpointRows(busy);
     const stateBefore = await stateOf(paused);
     expect(stateBefore.next).toEqual(["review_answer"]);
 
-    // A year on, everything is old enough: only the thread status and the runs hold it back.
-    const later = new Date(Date.now() + 365 * DAY_MS);
     const result = await runRetention(h.db.pool, policy({ checkpointsDays: 7 }), later);
-    // The answered and recent threads, completed in the first test.
+    // The answered and recent threads, completed above.
     expect(result.threads_pruned).toBe(2);
     expect(await checkpointRows(paused)).toEqual(pausedBefore);
     expect(await checkpointRows(busy)).toEqual(busyBefore);
@@ -313,38 +325,15 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     expect(await checkpointRows(busy)).toEqual(busyBefore);
   });
 
-  it("keeps the review audit trail by default and deletes it only when configured", async () => {
-    const pending = await pendingReview(h, await ask(h, QUESTIONS.highRisk));
-    const decided = (
-      await h.db.pool.query<{ review_id: string }>(
-        "SELECT review_id FROM reviews WHERE status = 'decided'",
-      )
-    ).rows.map((r) => r.review_id);
-    expect(decided.length).toBeGreaterThanOrEqual(3);
-    const eventsTotal = await count("SELECT count(*) AS n FROM review_events");
-
-    // The configured defaults, ten years on: runs, events and checkpoints go, the audit trail stays.
-    const defaults = retentionPolicyFromEnv(testEnv());
-    const decade = new Date(Date.now() + 3650 * DAY_MS);
-    const kept = await runRetention(h.db.pool, defaults, decade);
-    expect(kept.review_events).toBe(0);
-    expect(await count("SELECT count(*) AS n FROM review_events")).toBe(eventsTotal);
-
-    const pendingEvents = await eventsOf(pending.review_id);
-    const result = await runRetention(h.db.pool, policy({ reviewEventsDays: 365 }), decade);
-    expect(result.review_events).toBe(eventsTotal - pendingEvents.length);
-    for (const reviewId of decided) {
-      expect(await eventsOf(reviewId)).toEqual([]);
-      // The review itself, with its decision, is kept.
-      expect((await h.call("GET", `/reviews/${reviewId}`)).status).toBe(200);
-    }
-    // A review still waiting for a decision keeps its trail, however old.
-    expect(await eventsOf(pending.review_id)).toEqual(pendingEvents);
-  });
-
   it("deletes in batches of the configured size until nothing is left, up to the per-pass cap", async () => {
     const batched = policy({ runsDays: 30, outboxDays: 30, batchSize: 2, maxBatches: 10 });
-    await runRetention(h.db.pool, batched); // whatever earlier tests left eligible
+    // A thread completed long ago (its runs are aged), for the runs made below.
+    const answered = (await ask(h, QUESTIONS.answerable)).thread_id;
+    await h.db.pool.query(
+      "UPDATE runs SET finished_at = now() - interval '31 days' WHERE thread_id = $1",
+      [answered],
+    );
+    await runRetention(h.db.pool, batched); // its run, and whatever other tests left eligible
     const seed = async () => {
       for (let i = 0; i < 5; i++) {
         await insertRun(answered, { status: "succeeded", createdDaysAgo: 60, finishedDaysAgo: 60 });
@@ -400,5 +389,48 @@ describe.each(testDatabases)("retention ($name)", (kind) => {
     // Nothing left to delete: no line.
     expect(await sweeper.retain()).toMatchObject({ outbox: 0, batches: 1 });
     expect(lines.filter((l) => l.msg === "retention pass")).toHaveLength(1);
+  });
+
+  // It counts every review's events: the reviews other tests leave pending would keep theirs.
+  describe("the review audit trail, on a database of its own", () => {
+    const h = useHarness(kind);
+    const count = (sql: string) => countRows(h, sql);
+    const eventsOf = (reviewId: string) => reviewEvents(h, reviewId);
+
+    it("keeps the review audit trail by default and deletes it only when configured", async () => {
+      // Three decided reviews: a revision then an approval on one thread, an approval on another.
+      const revised = await pendingReview(h, await ask(h, QUESTIONS.highRisk));
+      await decide(h, revised.review_id, { type: "revise", instructions: "Cite the label." });
+      await decide(h, (await pendingReview(h, revised)).review_id, { type: "approve" });
+      await decide(h, (await pendingReview(h, await ask(h, QUESTIONS.highRisk))).review_id, {
+        type: "approve",
+      });
+      const pending = await pendingReview(h, await ask(h, QUESTIONS.highRisk));
+      const decided = (
+        await h.db.pool.query<{ review_id: string }>(
+          "SELECT review_id FROM reviews WHERE status = 'decided'",
+        )
+      ).rows.map((r) => r.review_id);
+      expect(decided.length).toBeGreaterThanOrEqual(3);
+      const eventsTotal = await count("SELECT count(*) AS n FROM review_events");
+
+      // The configured defaults, ten years on: runs, events and checkpoints go, the audit trail stays.
+      const defaults = retentionPolicyFromEnv(testEnv());
+      const decade = new Date(Date.now() + 3650 * DAY_MS);
+      const kept = await runRetention(h.db.pool, defaults, decade);
+      expect(kept.review_events).toBe(0);
+      expect(await count("SELECT count(*) AS n FROM review_events")).toBe(eventsTotal);
+
+      const pendingEvents = await eventsOf(pending.review_id);
+      const result = await runRetention(h.db.pool, policy({ reviewEventsDays: 365 }), decade);
+      expect(result.review_events).toBe(eventsTotal - pendingEvents.length);
+      for (const reviewId of decided) {
+        expect(await eventsOf(reviewId)).toEqual([]);
+        // The review itself, with its decision, is kept.
+        expect((await h.call("GET", `/reviews/${reviewId}`)).status).toBe(200);
+      }
+      // A review still waiting for a decision keeps its trail, however old.
+      expect(await eventsOf(pending.review_id)).toEqual(pendingEvents);
+    });
   });
 });

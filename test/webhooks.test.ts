@@ -14,6 +14,7 @@ import {
 import { enqueueEvent, type WebhookEventType } from "../src/webhooks/events.js";
 import { signPayload, verifySignature } from "../src/webhooks/signature.js";
 import { reopenable, testDatabases } from "./support/databases.js";
+import { until } from "./support/until.js";
 
 const SECRET = "whsec_test_0123456789abcdef";
 const logger = createLogger("silent");
@@ -96,18 +97,6 @@ class Clock {
   readonly now = (): Date => new Date(this.t);
   advance(ms: number): void {
     this.t += ms;
-  }
-}
-
-async function until(
-  check: () => Promise<boolean> | boolean,
-  what: string,
-  ms = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -9,6 +9,16 @@ import type { ExportedExample } from "./export-example.js";
  * of adding copies: ids the dataset has are updated, the others created, in batches.
  */
 
+/** One example as LangSmith's createExamples and updateExamples take it. */
+export type ExampleUpload = {
+  id: string;
+  dataset_id: string;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  split: string;
+};
+
 /** What the upload uses of `langsmith`'s Client (a stand-in in tests). */
 export interface LangSmithDatasetClient {
   hasDataset(args: { datasetName: string }): Promise<boolean>;
@@ -18,26 +28,8 @@ export interface LangSmithDatasetClient {
     options?: { description?: string; metadata?: Record<string, unknown> },
   ): Promise<{ id: string; name: string }>;
   listExamples(args: { datasetId: string }): AsyncIterable<{ id: string }>;
-  createExamples(
-    uploads: {
-      id: string;
-      dataset_id: string;
-      inputs: Record<string, unknown>;
-      outputs: Record<string, unknown>;
-      metadata: Record<string, unknown>;
-      split: string;
-    }[],
-  ): Promise<unknown>;
-  updateExamples(
-    updates: {
-      id: string;
-      dataset_id: string;
-      inputs: Record<string, unknown>;
-      outputs: Record<string, unknown>;
-      metadata: Record<string, unknown>;
-      split: string;
-    }[],
-  ): Promise<unknown>;
+  createExamples(uploads: ExampleUpload[]): Promise<unknown>;
+  updateExamples(updates: ExampleUpload[]): Promise<unknown>;
 }
 
 export interface UploadOptions {

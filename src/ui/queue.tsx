@@ -127,51 +127,58 @@ function QueueRow(props: { item: ReviewListItem; filter: UiFilter; me: string; n
   );
 }
 
+/** The queue's filters: each a select of its values, "" meaning any. */
+const FILTERS: {
+  name: keyof UiFilter;
+  label: string;
+  options: [value: string, text: string][];
+}[] = [
+  {
+    name: "stage",
+    label: "Stage",
+    options: [
+      ["", "Any stage"],
+      ["answer", "Answer"],
+      ["retrieval", "Evidence"],
+    ],
+  },
+  {
+    name: "risk_tier",
+    label: "Risk",
+    options: [
+      ["", "Any risk"],
+      ["high", "High"],
+      ["medium", "Medium"],
+      ["low", "Low"],
+    ],
+  },
+  {
+    name: "queue",
+    label: "Queue",
+    options: [
+      ["", "Main and escalation"],
+      ["main", "Main"],
+      ["escalation", "Escalation"],
+    ],
+  },
+  {
+    name: "who",
+    label: "Claimed",
+    options: [
+      ["", "Anyone"],
+      ["mine", "Mine"],
+      ["unclaimed", "Unclaimed"],
+    ],
+  },
+];
+
 function Filters(props: { filter: UiFilter }) {
   const { filter } = props;
   return (
     <form class="filters" id="filters" method="get" action="/ui" aria-label="Filter the queue">
-      <Select
-        name="stage"
-        label="Stage"
-        value={filter.stage}
-        options={[
-          ["", "Any stage"],
-          ["answer", "Answer"],
-          ["retrieval", "Evidence"],
-        ]}
-      />
-      <Select
-        name="risk_tier"
-        label="Risk"
-        value={filter.risk_tier}
-        options={[
-          ["", "Any risk"],
-          ["high", "High"],
-          ["medium", "Medium"],
-          ["low", "Low"],
-        ]}
-      />
-      <Select
-        name="queue"
-        label="Queue"
-        value={filter.queue}
-        options={[
-          ["", "Main and escalation"],
-          ["main", "Main"],
-          ["escalation", "Escalation"],
-        ]}
-      />
-      <Select
-        name="who"
-        label="Claimed"
-        value={filter.who}
-        options={[
-          ["", "Anyone"],
-          ["mine", "Mine"],
-          ["unclaimed", "Unclaimed"],
-        ]}
-      />
+      {FILTERS.map((f) => (
+        <Select name={f.name} label={f.label} value={filter[f.name]} options={f.options} />
+      ))}
       <button type="submit">Filter</button>
       {Object.keys(filter).length > 0 && <a href="/ui">Clear filters</a>}
     </form>

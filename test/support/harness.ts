@@ -45,6 +45,28 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
   return parseEnv({ LOG_LEVEL: "silent", NODE_ENV: "test", RUN_LEASE_SECONDS: "5", ...overrides });
 }
 
+/** `call()` for an app: a JSON request through app.request(), the body parsed when it is JSON. */
+export function jsonCaller(app: {
+  request: (path: string, init: RequestInit) => Response | Promise<Response>;
+}): Harness["call"] {
+  return async (method, path, body, headers = {}) => {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === "string" ? body : JSON.stringify(body);
+      (init.headers as Record<string, string>)["content-type"] ??= "application/json";
+    }
+    const res = await app.request(path, init);
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text so a test can show it
+    }
+    return { status: res.status, body: parsed as any };
+  };
+}
+
 /** The app and a worker on the given database, migrated and seeded with the sample knowledge base. */
 export async function startHarness(
   database: Database,
@@ -67,22 +89,7 @@ export async function startHarness(
     runtime,
     clock,
     app,
-    async call(method, path, body, headers = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
-      if (body !== undefined) {
-        init.body = typeof body === "string" ? body : JSON.stringify(body);
-        (init.headers as Record<string, string>)["content-type"] ??= "application/json";
-      }
-      const res = await app.request(path, init);
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // not JSON: keep the text so a test can show it
-      }
-      return { status: res.status, body: parsed as any };
-    },
+    call: jsonCaller(app),
     close: () => runtime.close(),
   };
 }

@@ -110,61 +110,46 @@ const decisionRoute = createRoute({
 });
 
 export function reviewRoutes() {
-  return (
-    routeGroup()
-      .openapi(listRoute, async (c) => {
-        const q = c.req.valid("query");
-        const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-        if (q.cursor !== undefined && !cursor) {
-          throw new ApiError(400, "invalid_cursor", "cursor is not one this API returned");
-        }
-        const assignee = q.assignee === "me" ? c.var.actor : q.assignee;
-        return c.json(await listReviews(c.var.services.reviews, { ...q, assignee, cursor }), 200);
-      })
-      .openapi(getRoute, async (c) =>
-        c.json(await getReview(c.var.services.reviews, c.req.valid("param").reviewId), 200),
-      )
-      .openapi(eventsRoute, async (c) =>
-        c.json({ items: await reviewEvents(c.var.db, c.req.valid("param").reviewId) }, 200),
-      )
-      .openapi(
-        leaseRoute("/{reviewId}/claim", "Claim the item (or renew your claim)", "Claimed"),
-        async (c) =>
-          c.json(
-            await claim(c.var.services.reviews, c.req.valid("param").reviewId, caller(c)),
-            200,
-          ),
-      )
-      // Renews only the caller's own claim: a stale tab's heartbeat never takes an item over.
-      .openapi(
-        leaseRoute("/{reviewId}/heartbeat", "Renew your claim's lease", "Renewed"),
-        async (c) =>
-          c.json(
-            await heartbeat(c.var.services.reviews, c.req.valid("param").reviewId, caller(c)),
-            200,
-          ),
-      )
-      .openapi(
-        leaseRoute("/{reviewId}/release", "Give the item back to the queue", "Released"),
-        async (c) =>
-          c.json(
-            await release(c.var.services.reviews, c.req.valid("param").reviewId, caller(c)),
-            200,
-          ),
-      )
-      .openapi(decisionRoute, async (c) => {
-        const { reviewId } = c.req.valid("param");
-        const { wait } = c.req.valid("query");
-        const { version, ...decision } = c.req.valid("json");
-        const result = await decide(c.var.services.reviews, reviewId, decision, caller(c), {
-          version,
-        });
-        const threads = c.var.services.threads;
-        const thread =
-          wait && result.outcome === "decided"
-            ? await waitForThread(threads, result.thread_id, wait)
-            : await getThread(c.var.db, result.thread_id);
-        return c.json({ outcome: result.outcome, review: result.review, thread }, 200);
-      })
-  );
+  const group = routeGroup();
+  // claim, heartbeat and release: one shape each. A heartbeat renews only the caller's own
+  // claim, so a stale tab never takes an item over.
+  for (const [path, summary, done, lease] of [
+    ["/{reviewId}/claim", "Claim the item (or renew your claim)", "Claimed", claim],
+    ["/{reviewId}/heartbeat", "Renew your claim's lease", "Renewed", heartbeat],
+    ["/{reviewId}/release", "Give the item back to the queue", "Released", release],
+  ] as const) {
+    group.openapi(leaseRoute(path, summary, done), async (c) =>
+      c.json(await lease(c.var.services.reviews, c.req.valid("param").reviewId, caller(c)), 200),
+    );
+  }
+  return group
+    .openapi(listRoute, async (c) => {
+      const q = c.req.valid("query");
+      const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      if (q.cursor !== undefined && !cursor) {
+        throw new ApiError(400, "invalid_cursor", "cursor is not one this API returned");
+      }
+      const assignee = q.assignee === "me" ? c.var.actor : q.assignee;
+      return c.json(await listReviews(c.var.services.reviews, { ...q, assignee, cursor }), 200);
+    })
+    .openapi(getRoute, async (c) =>
+      c.json(await getReview(c.var.services.reviews, c.req.valid("param").reviewId), 200),
+    )
+    .openapi(eventsRoute, async (c) =>
+      c.json({ items: await reviewEvents(c.var.db, c.req.valid("param").reviewId) }, 200),
+    )
+    .openapi(decisionRoute, async (c) => {
+      const { reviewId } = c.req.valid("param");
+      const { wait } = c.req.valid("query");
+      const { version, ...decision } = c.req.valid("json");
+      const result = await decide(c.var.services.reviews, reviewId, decision, caller(c), {
+        version,
+      });
+      const threads = c.var.services.threads;
+      const thread =
+        wait && result.outcome === "decided"
+          ? await waitForThread(threads, result.thread_id, wait)
+          : await getThread(c.var.db, result.thread_id);
+      return c.json({ outcome: result.outcome, review: result.review, thread }, 200);
+    });
 }
