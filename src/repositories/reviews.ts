@@ -221,6 +221,12 @@ export interface QueueCursor {
   review_id: string;
 }
 
+/**
+ * The queue order as the indexes store it (migration 0007): -priority ascending is priority
+ * descending, and with every column ascending a cursor is one row comparison the btree seeks to.
+ */
+const QUEUE_ORDER = "-priority, created_at, review_id";
+
 export async function listQueue(
   db: Queryable,
   filter: QueueFilter,
@@ -231,7 +237,6 @@ export async function listQueue(
     params.push(value);
     return `$${params.length}`;
   };
-  if (filter.status) where.push(`status = ${param(filter.status)}`);
   if (filter.stage) where.push(`stage = ${param(filter.stage)}`);
   if (filter.riskTier) where.push(`risk_tier = ${param(filter.riskTier)}`);
   if (filter.queue) where.push(`queue = ${param(filter.queue)}`);
@@ -248,16 +253,22 @@ export async function listQueue(
     );
   }
   if (filter.after) {
-    const p = param(filter.after.priority);
-    const c = param(filter.after.created_at);
-    const id = param(filter.after.review_id);
+    // After the cursor in (priority DESC, created_at, review_id) order.
     where.push(
-      `(priority < ${p} OR (priority = ${p} AND (created_at, review_id) > (${c}::timestamptz, ${id}::uuid)))`,
+      `(-priority, created_at, review_id) > (${param(-filter.after.priority)}::integer, ${param(filter.after.created_at)}::timestamptz, ${param(filter.after.review_id)}::uuid)`,
     );
   }
+  const limit = param(filter.limit);
   // created_at as text keeps its microseconds; a JS Date would drop them and repeat rows.
-  const sql = `SELECT *, created_at::text AS created_at_exact FROM reviews ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY priority DESC, created_at, review_id LIMIT ${param(filter.limit)}`;
+  const page = (status: string) =>
+    `SELECT *, created_at::text AS created_at_exact FROM reviews
+     WHERE ${[`status = ${param(status)}`, ...where].join(" AND ")}
+     ORDER BY ${QUEUE_ORDER} LIMIT ${limit}`;
+  // Without a status, one page of each status merged: each is a seek on its own index range.
+  const sql = filter.status
+    ? page(filter.status)
+    : `SELECT * FROM (${reviewStatuses.map((s) => `(${page(s)})`).join(" UNION ALL ")}) q
+       ORDER BY ${QUEUE_ORDER} LIMIT ${limit}`;
   const { rows } = await db.query<ReviewRow & { created_at_exact: string }>(sql, params);
   return rows;
 }
