@@ -28,8 +28,3 @@ export function parseCli<T extends NonNullable<ParseArgsConfig["options"]>>(
     process.exit(2);
   }
 }
-
-/** "1 chunk", "2 chunks". */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}

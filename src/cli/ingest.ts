@@ -4,7 +4,8 @@ import { openDatabase } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
 import { readEnv } from "../env.js";
 import { ingestDirectory } from "../knowledge/seed.js";
-import { parseCli, plural } from "./args.js";
+import { plural } from "../text/plural.js";
+import { parseCli } from "./args.js";
 
 const USAGE = `Usage: npm run ingest -- DIR [DIR ...]
 

@@ -51,7 +51,3 @@ export function when(iso: string | null | undefined): string {
     ? iso
     : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
-
-export function words(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}

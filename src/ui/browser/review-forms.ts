@@ -7,7 +7,8 @@ import type { decisionSchema, DecisionType } from "../../graph/decision.js";
 import type { ReviewPageData } from "../page-data.js";
 import { all, byId } from "./common.js";
 import { showDiff } from "./diff.js";
-import { show, words } from "./messages.js";
+import { plural } from "../../text/plural.js";
+import { show } from "./messages.js";
 
 export type DecisionInput = z.input<typeof decisionSchema>;
 
@@ -134,7 +135,7 @@ export function startForms(ctx: FormsContext): Forms {
       diffSummary.textContent = !after.trim()
         ? "The answer is empty."
         : changed
-          ? `${words(removed, "word", "words")} removed, ${words(added, "word", "words")} added.`
+          ? `${plural(removed, "word")} removed, ${plural(added, "word")} added.`
           : "No changes yet: this is the draft as it is.";
     }
     if (editSubmit) editSubmit.disabled = !changed || !after.trim();
@@ -149,7 +150,7 @@ export function startForms(ctx: FormsContext): Forms {
     if (!chooseCount) return;
     const n = chosen().length;
     chooseCount.textContent = n
-      ? `${words(n, "passage", "passages")} chosen.`
+      ? `${plural(n, "passage")} chosen.`
       : "No passage chosen yet: tick the ones to answer from.";
     const submit = forms.get("edit")?.querySelector<HTMLButtonElement>("button[type=submit]");
     if (submit) submit.disabled = n === 0;
