@@ -113,6 +113,31 @@ export const envSchema = z.object({
   WEBHOOK_SECRET: z.string().min(16).optional(),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
 
+  /**
+   * Browser origins allowed to call the API (comma-separated, or `*`): Agent Inbox, Agent Chat
+   * UI or Studio served from another origin. Unset: no cross-origin calls.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((o) => o.trim().replace(/\/$/, ""))
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.union([
+          z.literal("*"),
+          z.url({
+            protocol: /^https?$/,
+            error: "must be an origin like https://inbox.example.com",
+          }),
+        ]),
+      ),
+    )
+    .default([]),
+
   /** LangSmith, for `npm run evals:export -- --langsmith-dataset NAME` uploads. */
   LANGSMITH_API_KEY: z.string().min(1).optional(),
   LANGSMITH_ENDPOINT: z.string().url().optional(),

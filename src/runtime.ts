@@ -103,7 +103,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const signals = new RunSignals();
     const reviewPolicy = await loadReviewPolicy(env.REVIEW_POLICY_FILE);
     const emit = env.WEBHOOK_URL ? emitToOutbox : emitNothing;
-    const executorDeps: ExecutorDeps = { pool: db.pool, graph, context, reviewPolicy, emit };
+    const executorDeps: ExecutorDeps = {
+      pool: db.pool,
+      graph,
+      context,
+      reviewPolicy,
+      emit,
+      signals,
+    };
     const worker = options.startWorker
       ? new Worker({
           pool: db.pool,

@@ -32,10 +32,15 @@ import { isUiPath, uiErrorResponse, uiPublicRoutes, uiRoutes } from "../ui/route
 import { healthRoutes } from "./routes/health.js";
 import { reviewRoutes } from "./routes/reviews.js";
 import { threadRoutes } from "./routes/threads.js";
+import { agentProtocolRoutes } from "./routes/langgraph/index.js";
+import { corsFor } from "./cors.js";
+import type { ProtocolDeps } from "../protocol/deps.js";
+import type { SignoffGraph } from "../graph/graph.js";
 
 export interface Services {
   threads: ThreadServiceDeps;
   reviews: ReviewServiceDeps;
+  protocol: ProtocolDeps;
 }
 
 export type ApiEnv = {
@@ -51,6 +56,10 @@ export type ApiEnv = {
 
 export interface AppDeps {
   pool: pg.Pool;
+  /** The graph over the workers' checkpointer: the Agent Protocol reads state and history. */
+  graph: SignoffGraph;
+  /** Browser origins allowed to call the API (CORS_ORIGINS). */
+  corsOrigins?: readonly string[];
   signals: RunSignals;
   logger: Logger;
   maxAttempts: number;
@@ -74,6 +83,8 @@ export function createAppFor(
   const { reviewDeps } = runtime;
   return createApp({
     pool: reviewDeps.pool,
+    graph: runtime.graph,
+    corsOrigins: runtime.env.CORS_ORIGINS,
     signals: reviewDeps.signals,
     logger: runtime.logger,
     maxAttempts: reviewDeps.maxAttempts,
@@ -104,16 +115,24 @@ const STATUS_CODES: Record<number, string> = {
 
 /** The HTTP API. Routes only validate and convert; services hold the logic. */
 export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
+  const reviews: ReviewServiceDeps = {
+    pool: deps.pool,
+    signals: deps.signals,
+    maxAttempts: deps.maxAttempts,
+    reviewPolicy: deps.reviewPolicy,
+    emit: deps.emit,
+    claimLeaseSeconds: deps.claimLeaseSeconds,
+    now: deps.now ?? (() => new Date()),
+  };
   const services: Services = {
     threads: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts },
-    reviews: {
+    reviews,
+    protocol: {
       pool: deps.pool,
+      graph: deps.graph,
       signals: deps.signals,
+      reviews,
       maxAttempts: deps.maxAttempts,
-      reviewPolicy: deps.reviewPolicy,
-      emit: deps.emit,
-      claimLeaseSeconds: deps.claimLeaseSeconds,
-      now: deps.now ?? (() => new Date()),
     },
   };
   const app = routeGroup();
@@ -156,6 +175,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     }),
   );
 
+  // Before authentication: a browser's preflight carries no key.
+  if (deps.corsOrigins?.length) app.use("*", corsFor(deps.corsOrigins));
+
   // Public: the routes mounted above `authenticate` answer without a key. Everything below it
   // is private, so a route added later needs a key unless it is put here on purpose.
   app.get("/", (c) =>
@@ -163,7 +185,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       name: "signoff",
       openapi: "/openapi.json",
       docs: "/docs",
-      endpoints: ["/threads", "/reviews", "/documents"],
+      endpoints: ["/threads", "/reviews", "/documents", "/langgraph"],
     }),
   );
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
@@ -176,7 +198,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   app.route("/", healthRoutes());
   app.route("/ui", uiPublicRoutes(deps.openMode));
 
-  app.use("*", authenticate(deps.openMode));
+  app.use("*", authenticate(deps.openMode, deps.corsOrigins ?? []));
 
   app.route("/threads", threadRoutes());
   app.route("/reviews", reviewRoutes());
@@ -185,6 +207,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   app.route("/metrics", metricsRoutes(processMetrics));
   app.route("/datasets", datasetRoutes());
   app.route("/ui", uiRoutes());
+  app.route("/langgraph", agentProtocolRoutes());
 
   app.notFound((c) =>
     c.json(errorJson("not_found", `no route for ${c.req.method} ${c.req.path}`), 404),

@@ -103,6 +103,7 @@ export async function resolvePrincipal(
   c: Context,
   openMode: OpenModeGate,
   db: pg.Pool,
+  trustedOrigins: readonly string[] = [],
 ): Promise<Principal> {
   const presented = presentedKey(c);
   const changes = !SAFE_METHODS.has(c.req.method);
@@ -126,7 +127,8 @@ export async function resolvePrincipal(
     return principal;
   }
   if (await openModeApplies(c, openMode, db)) {
-    if (changes && crossSiteBrowserRequest(c)) {
+    // An origin the operator listed in CORS_ORIGINS (Agent Inbox on another port) is trusted.
+    if (changes && crossSiteBrowserRequest(c) && !originTrusted(c, trustedOrigins)) {
       throw new ApiError(
         403,
         "cross_origin",
@@ -138,10 +140,18 @@ export async function resolvePrincipal(
   throw new ApiError(401, "unauthenticated", "send an API key: Authorization: Bearer <key>");
 }
 
+function originTrusted(c: Context, trusted: readonly string[]): boolean {
+  const origin = c.req.header("origin");
+  return origin !== undefined && (trusted.includes("*") || trusted.includes(origin));
+}
+
 /** Sets `principal` and `actor` for everything after it; mounted once, in app.ts. */
-export function authenticate(openMode: OpenModeGate): MiddlewareHandler<ApiEnv> {
+export function authenticate(
+  openMode: OpenModeGate,
+  trustedOrigins: readonly string[] = [],
+): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const principal = await resolvePrincipal(c, openMode, c.var.db);
+    const principal = await resolvePrincipal(c, openMode, c.var.db, trustedOrigins);
     c.set("principal", principal);
     c.set("actor", principal.name);
     await next();

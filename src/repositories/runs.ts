@@ -14,17 +14,118 @@ export interface RunRow {
   lease_until: Date | null;
   error: string | null;
   created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  /** The stream modes its protocol client asked for; null when nobody streams it. */
+  stream_modes: string[] | null;
+  /** The protocol client's run metadata (signoff's own API sets none). */
+  metadata: Record<string, unknown>;
+  /** The run's own graph settings, `{settings: {...}}` (the graph's context schema). */
+  context: Record<string, unknown> | null;
+  /** Set when a client cancelled it (it is then 'failed' for good). */
+  cancelled_at: Date | null;
+}
+
+/** What a protocol client asked of the run it created (src/protocol). */
+export interface RunRequest {
+  run_id: string;
+  stream_modes: string[] | null;
+  metadata: Record<string, unknown>;
+  context?: Record<string, unknown> | null;
 }
 
 export async function enqueueRun(
   db: Queryable,
-  run: { thread_id: string; kind: RunKind; review_id?: string; max_attempts: number },
+  run: {
+    thread_id: string;
+    kind: RunKind;
+    review_id?: string;
+    max_attempts: number;
+    request?: RunRequest;
+  },
 ): Promise<string> {
   const { rows } = await db.query<{ run_id: string }>(
-    `INSERT INTO runs (thread_id, kind, review_id, max_attempts) VALUES ($1, $2, $3, $4) RETURNING run_id`,
-    [run.thread_id, run.kind, run.review_id ?? null, run.max_attempts],
+    `INSERT INTO runs (run_id, thread_id, kind, review_id, max_attempts, stream_modes, metadata,
+       context)
+     VALUES (coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, coalesce($7::jsonb, '{}'), $8)
+     RETURNING run_id`,
+    [
+      run.request?.run_id ?? null,
+      run.thread_id,
+      run.kind,
+      run.review_id ?? null,
+      run.max_attempts,
+      run.request?.stream_modes ?? null,
+      run.request?.metadata ?? null,
+      run.request?.context ?? null,
+    ],
   );
   return rows[0]!.run_id;
+}
+
+/**
+ * A run that has nothing to do, finished as it is recorded: a protocol resume that was only one
+ * of several approvals a review needs still answers with a run, as the protocol expects.
+ */
+export async function insertFinishedRun(
+  db: Queryable,
+  run: { thread_id: string; review_id: string; request: RunRequest },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO runs (run_id, thread_id, kind, review_id, status, max_attempts, stream_modes,
+       metadata, started_at, finished_at)
+     VALUES ($1, $2, 'resume', $3, 'succeeded', 1, $4, $5, now(), now())`,
+    [
+      run.request.run_id,
+      run.thread_id,
+      run.review_id,
+      run.request.stream_modes,
+      run.request.metadata,
+    ],
+  );
+}
+
+export async function findRun(db: Queryable, runId: string): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>("SELECT * FROM runs WHERE run_id = $1", [runId]);
+  return rows[0];
+}
+
+/** A thread's runs, newest first. */
+export async function runsOfThread(
+  db: Queryable,
+  threadId: string,
+  page: { limit: number; offset: number; statuses?: readonly string[] },
+): Promise<RunRow[]> {
+  const { rows } = await db.query<RunRow>(
+    `SELECT * FROM runs WHERE thread_id = $1 AND ($2::text[] IS NULL OR status = ANY($2))
+     ORDER BY created_at DESC, run_id DESC LIMIT $3 OFFSET $4`,
+    [threadId, page.statuses ?? null, page.limit, page.offset],
+  );
+  return rows;
+}
+
+/** Whether the thread has a run queued or running. */
+export async function hasActiveRun(db: Queryable, threadId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    "SELECT 1 FROM runs WHERE thread_id = $1 AND status IN ('queued', 'running') LIMIT 1",
+    [threadId],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Cancels a queued or running run: it fails for good. A worker executing it loses its lease
+ * (every write it makes checks the run is still running under its attempt), stops at its next
+ * heartbeat and writes nothing more. Undefined when the run had already finished.
+ */
+export async function cancelRun(db: Queryable, runId: string): Promise<RunRow | undefined> {
+  const { rows } = await db.query<RunRow>(
+    `UPDATE runs SET status = 'failed', error = 'cancelled', cancelled_at = now(),
+       finished_at = now(), lease_until = NULL
+     WHERE run_id = $1 AND status IN ('queued', 'running') RETURNING *`,
+    [runId],
+  );
+  return rows[0];
 }
 
 /**

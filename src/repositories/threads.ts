@@ -3,6 +3,7 @@ import type { Citation } from "../providers/types.js";
 import type { Provenance } from "../graph/state.js";
 
 export const threadStatuses = [
+  "idle",
   "queued",
   "running",
   "awaiting_review",
@@ -23,6 +24,7 @@ export interface ThreadRow {
   citations: Citation[] | null;
   error: string | null;
   idempotency_key: string | null;
+  owner_id: string;
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
@@ -122,5 +124,114 @@ export async function completeThread(
       outcome.risk_tier,
     ],
   );
+  return rowCount === 1;
+}
+
+/**
+ * A thread without its question yet ('idle'), as the Agent Protocol creates them: the question
+ * comes with the first run. Undefined when the id is taken.
+ */
+export async function insertIdleThread(
+  db: Queryable,
+  thread: {
+    thread_id: string;
+    metadata: Record<string, unknown>;
+    created_by: string;
+    owner_id: string;
+  },
+): Promise<ThreadRow | undefined> {
+  const { rows } = await db.query<ThreadRow>(
+    `INSERT INTO threads (thread_id, question, metadata, status, created_by, owner_id)
+     VALUES ($1, '', $2, 'idle', $3, $4)
+     ON CONFLICT (thread_id) DO NOTHING RETURNING *`,
+    [thread.thread_id, thread.metadata, thread.created_by, thread.owner_id],
+  );
+  return rows[0];
+}
+
+/** Gives an idle thread its question and queues it; false when it was not idle. */
+export async function queueIdleThread(
+  db: Queryable,
+  threadId: string,
+  input: { question: string; metadata: Record<string, unknown> },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE threads SET question = $2, metadata = metadata || $3, status = 'queued', error = NULL,
+       updated_at = now()
+     WHERE thread_id = $1 AND status = 'idle'`,
+    [threadId, input.question, input.metadata],
+  );
+  return rowCount === 1;
+}
+
+export interface ThreadSearch {
+  statuses?: readonly ThreadStatus[];
+  /** Threads whose metadata contains this object (jsonb @>). */
+  metadata?: Record<string, unknown>;
+  /** Mirrored columns that must equal these values. */
+  columns?: Partial<Record<"question" | "answer" | "provenance" | "risk_tier", string>>;
+  ids?: readonly string[];
+  /** Only this key's threads (a client key sees its own). */
+  ownerId?: string;
+}
+
+function searchWhere(search: ThreadSearch): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const add = (clause: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  if (search.statuses) add((p) => `status = ANY(${p})`, search.statuses);
+  if (search.metadata) add((p) => `metadata @> ${p}`, search.metadata);
+  if (search.ids) add((p) => `thread_id = ANY(${p}::uuid[])`, search.ids);
+  if (search.ownerId !== undefined) add((p) => `owner_id = ${p}`, search.ownerId);
+  for (const [column, value] of Object.entries(search.columns ?? {})) {
+    add((p) => `${column} = ${p}`, value);
+  }
+  return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
+}
+
+export const threadSortColumns = ["thread_id", "status", "created_at", "updated_at"] as const;
+
+export async function searchThreads(
+  db: Queryable,
+  search: ThreadSearch,
+  page: {
+    limit: number;
+    offset: number;
+    sortBy: (typeof threadSortColumns)[number];
+    sortOrder: "asc" | "desc";
+  },
+): Promise<ThreadRow[]> {
+  const { sql, params } = searchWhere(search);
+  const order = page.sortOrder === "asc" ? "ASC" : "DESC";
+  const { rows } = await db.query<ThreadRow>(
+    `SELECT * FROM threads ${sql}
+     ORDER BY ${page.sortBy} ${order}, thread_id ${order}
+     LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, page.limit, page.offset],
+  );
+  return rows;
+}
+
+export async function countThreads(db: Queryable, search: ThreadSearch): Promise<number> {
+  const { sql, params } = searchWhere(search);
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM threads ${sql}`,
+    params,
+  );
+  return Number(rows[0]!.n);
+}
+
+/** Whether any review was ever raised on the thread (its decisions are the audit trail). */
+export async function threadHasReviews(db: Queryable, threadId: string): Promise<boolean> {
+  const { rows } = await db.query("SELECT 1 FROM reviews WHERE thread_id = $1 LIMIT 1", [threadId]);
+  return rows.length > 0;
+}
+
+/** Deletes the thread and its runs; its checkpoints are the checkpointer's to delete. */
+export async function deleteThreadRow(db: Queryable, threadId: string): Promise<boolean> {
+  const { rowCount } = await db.query("DELETE FROM threads WHERE thread_id = $1", [threadId]);
   return rowCount === 1;
 }

@@ -2,9 +2,9 @@ import { Command, type StateSnapshot } from "@langchain/langgraph";
 import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type pg from "pg";
 import { withTransaction } from "../db/database.js";
-import type { GraphContext } from "../graph/configuration.js";
+import { mergeContext, type GraphContext } from "../graph/configuration.js";
 import type { SignoffGraph } from "../graph/graph.js";
-import { triggerOf, type ReviewCard } from "../graph/review-card.js";
+import { cardOfInterrupt, triggerOf } from "../graph/review-card.js";
 import type { State } from "../graph/state.js";
 import { completeThread, findThread, setThreadStatus } from "../repositories/threads.js";
 import { appendReviewEvent } from "../repositories/review-events.js";
@@ -13,9 +13,14 @@ import { finishRun, leaseOf, type RunRow } from "../repositories/runs.js";
 import { reviewPriority } from "../services/priority.js";
 import { approvalsRequired, deadlinesFor, type ReviewPolicy } from "../services/review-policy.js";
 import type { EmitEvent } from "../webhooks/emit.js";
+import { graphModesFor } from "../protocol/stream-modes.js";
+import { RunEventWriter } from "./run-event-writer.js";
+import type { RunSignals } from "./thread-events.js";
 
 export interface ExecutorDeps {
   pool: pg.Pool;
+  /** Told when a streamed run's events are written, so local streams send them at once. */
+  signals?: RunSignals;
   graph: SignoffGraph;
   context: GraphContext;
   reviewPolicy: ReviewPolicy;
@@ -50,7 +55,24 @@ export async function executeRun(
   run: RunRow,
   signal?: AbortSignal,
 ): Promise<RunOutcome> {
-  const config = { configurable: { thread_id: run.thread_id }, context: deps.context, signal };
+  const config = {
+    configurable: { thread_id: run.thread_id },
+    // The run's own settings (a protocol client's context) over the deployment's.
+    context: mergeContext(deps.context, (run.context as Partial<GraphContext> | null) ?? undefined),
+    signal,
+    // For LangSmith traces: find a trace from the run, the thread or the review, and back.
+    metadata: { run_id: run.run_id, thread_id: run.thread_id, review_id: run.review_id },
+  };
+  const writer = run.stream_modes
+    ? await RunEventWriter.open(deps.pool, leaseOf(run), () =>
+        deps.signals?.runEventsWritten(run.run_id),
+      )
+    : undefined;
+  writer?.push("metadata", { run_id: run.run_id, attempt: run.attempts });
+  const drive = (input: Parameters<SignoffGraph["invoke"]>[0]) =>
+    writer
+      ? streamInto(writer, deps.graph, input, config, run.stream_modes!)
+      : deps.graph.invoke(input, config);
   let snapshot = await deps.graph.getState(config);
   const pending = pendingInterrupts(snapshot);
   // `next` leaves out tasks whose writes were saved before the step's checkpoint was (a run cut
@@ -60,25 +82,44 @@ export async function executeRun(
   if (run.kind === "start" && !snapshot.createdAt) {
     const thread = await findThread(deps.pool, run.thread_id);
     if (!thread) throw new Error(`thread ${run.thread_id} does not exist`);
-    await deps.graph.invoke({ question: thread.question, metadata: thread.metadata }, config);
+    await drive({ question: thread.question, metadata: thread.metadata });
   } else if (run.kind === "resume") {
     const review = run.review_id ? await findReview(deps.pool, run.review_id) : undefined;
     if (!review?.decision) throw new Error(`resume run ${run.run_id} has no decided review`);
     if (pending.some((i) => i.id === review.interrupt_id)) {
       // Keyed by interrupt id: a plain resume value would go to every pending interrupt.
-      await deps.graph.invoke(
-        new Command({ resume: { [review.interrupt_id]: review.decision } }),
-        config,
-      );
+      await drive(new Command({ resume: { [review.interrupt_id]: review.decision } }));
     } else if (stoppedMidway) {
-      await deps.graph.invoke(null, config);
+      await drive(null);
     }
   } else if (stoppedMidway) {
-    await deps.graph.invoke(null, config);
+    await drive(null);
   }
 
+  // The stream is complete before the outcome is: a client that sees the run finished has
+  // every event.
+  await writer?.flush();
   snapshot = await deps.graph.getState(config);
   return recordOutcome(deps, run, snapshot);
+}
+
+/** Runs the graph in stream mode, writing what the client asked to see into the run's stream. */
+async function streamInto(
+  writer: RunEventWriter,
+  graph: SignoffGraph,
+  input: Parameters<SignoffGraph["invoke"]>[0],
+  config: Parameters<SignoffGraph["invoke"]>[1],
+  modes: readonly string[],
+): Promise<void> {
+  const streamMode = graphModesFor(modes);
+  if (streamMode.length === 0) {
+    await graph.invoke(input, config);
+    return;
+  }
+  const stream = await graph.stream(input, { ...config, streamMode });
+  for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
+    writer.push(mode, chunk);
+  }
 }
 
 /** The run was taken over by another worker: this one must write nothing more. */
@@ -101,7 +142,7 @@ async function recordOutcome(
     let outcome: RunOutcome;
     if (interrupts.length > 0) {
       for (const { id, value } of interrupts) {
-        const card = value.action_request.args as unknown as ReviewCard;
+        const card = cardOfInterrupt(value);
         const created = await insertReviewOnce(tx, {
           ...deadlinesFor(deps.reviewPolicy, card.stage, card.risk_tier),
           approvals_required: approvalsRequired(deps.reviewPolicy, card.stage, card.risk_tier),

@@ -20,6 +20,15 @@ export class RunSignals {
     this.emitter.emit(`thread:${threadId}`);
   }
 
+  /** A worker here wrote events of this run's stream. */
+  runEventsWritten(runId: string): void {
+    this.emitter.emit(`run-events:${runId}`);
+  }
+
+  nextRunEvents(runId: string, ms: number): Promise<void> {
+    return this.waitFor(`run-events:${runId}`, ms);
+  }
+
   /** Resolves on the next enqueue signal or after `ms`, whichever comes first. */
   nextRun(ms: number): Promise<void> {
     return this.waitFor("run", ms);

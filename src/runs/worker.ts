@@ -6,6 +6,8 @@ import { setThreadStatus } from "../repositories/threads.js";
 import { claimRun, failRun, leaseOf, renewLease, type RunRow } from "../repositories/runs.js";
 import { withTransaction } from "../db/database.js";
 import { isDatabaseUnavailable } from "../db/errors.js";
+import { appendRunEvent } from "../repositories/run-events.js";
+import { toWireJson } from "../protocol/wire-json.js";
 import { BackgroundLoop, type PassResult } from "./background-loop.js";
 import { LeaseLostError } from "./executor.js";
 import type { RunSignals } from "./thread-events.js";
@@ -142,6 +144,7 @@ export class Worker {
         clearInterval(heartbeat);
         if (this.active.get(run.run_id) === controller) this.active.delete(run.run_id);
         this.options.signals.threadSettled(run.thread_id);
+        this.options.signals.runEventsWritten(run.run_id);
       }
     })();
   }
@@ -169,6 +172,14 @@ export class Worker {
         await setThreadStatus(tx, run.thread_id, permanent ? "failed" : "queued", {
           error: message,
         });
+        // A streamed run's client learns why its stream ends (a retry streams again instead).
+        if (permanent && run.stream_modes) {
+          const name = error instanceof Error ? error.name : "Error";
+          await appendRunEvent(tx, run.run_id, {
+            event: "error",
+            data: toWireJson({ error: name, message }),
+          });
+        }
       });
     } catch (dbError) {
       log.error({ err: dbError }, "could not record the run's failure; its lease will expire");

@@ -7,7 +7,7 @@ import { insertFeedback, type NewFeedback } from "../../repositories/feedback.js
 import { appendReviewEvent } from "../../repositories/review-events.js";
 import { insertVote, votesOf, type VoteRow } from "../../repositories/review-votes.js";
 import { cardOf, markDecided, releaseClaim, type ReviewRow } from "../../repositories/reviews.js";
-import { enqueueRun } from "../../repositories/runs.js";
+import { enqueueRun, type RunRequest } from "../../repositories/runs.js";
 import { findThread, setThreadStatus, type ThreadRow } from "../../repositories/threads.js";
 import { ConflictError, InvalidInputError } from "../errors.js";
 import type { Caller, ReviewServiceDeps } from "./deps.js";
@@ -29,6 +29,8 @@ export interface DecideOptions {
   version?: string;
   /** The SLA sweeper: not held to claims or approvals. */
   system?: boolean;
+  /** A protocol client's run: the resume run gets its id, stream modes and metadata. */
+  run?: RunRequest;
 }
 
 /**
@@ -90,7 +92,7 @@ export async function decide(
       };
     }
     if (verdict.recordVote) await insertVote(tx, reviewId, caller.name, decision);
-    return settle(tx, deps, review, decision, caller, held, now);
+    return settle(tx, deps, review, decision, caller, held, now, options.run);
   });
   if (result.outcome === "decided") deps.signals.runEnqueued();
   return result;
@@ -120,6 +122,7 @@ async function settle(
   caller: Caller,
   held: LiveClaim | null,
   now: Date,
+  request: RunRequest | undefined,
 ): Promise<DecisionResult> {
   const reviewId = review.review_id;
   const decided = await markDecided(tx, reviewId, decision, caller.name);
@@ -139,6 +142,7 @@ async function settle(
     kind: "resume",
     review_id: reviewId,
     max_attempts: deps.maxAttempts,
+    request,
   });
   await setThreadStatus(tx, review.thread_id, "queued");
   return { outcome: "decided", review: toView(decided, votes, now), thread_id: review.thread_id };
