@@ -35,6 +35,10 @@ describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (ki
       expect(review.stage).toBe("retrieval");
       expect(review.reason).toMatch(/^retrieval score 0\.\d\d is under 0\.50$/);
       expect(review.interrupt.action_request.action).toBe("review_retrieval");
+      // Only what a reviewer may edit is in `args` (Agent Inbox makes every key a form field).
+      expect(review.interrupt.action_request.args).toEqual({
+        chunk_ids: review.card.retrieval.passages.map((p) => p.chunk_id),
+      });
       expect(review.interrupt.config).toEqual({
         allow_accept: true,
         allow_edit: true,
@@ -114,6 +118,7 @@ describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (ki
       expect(review.card.draft?.citations.length).toBeGreaterThan(0);
       expect(review.card.judge?.score).toBeGreaterThanOrEqual(0);
       expect(review.interrupt.action_request.action).toBe("review_answer");
+      expect(review.interrupt.action_request.args).toEqual({ answer: review.card.draft?.text });
     });
 
     it.each([

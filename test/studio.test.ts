@@ -181,11 +181,14 @@ describe("the Studio graph under the LangGraph CLI dev server", () => {
     const interrupts = paused.tasks.flatMap((t) => t.interrupts);
     expect(interrupts).toHaveLength(1);
     const value = interrupts[0]?.value as {
-      action_request: { action: string; args: { stage: string; risk_tier: string } };
+      action_request: { action: string; args: Record<string, unknown> };
+      card: { stage: string; risk_tier: string };
     };
     expect(value.action_request.action).toBe("review_answer");
-    expect(value.action_request.args.stage).toBe("answer");
-    expect(value.action_request.args.risk_tier).toBe("high");
+    // Only the editable field is in the args; the card rides alongside.
+    expect(Object.keys(value.action_request.args)).toEqual(["answer"]);
+    expect(value.card.stage).toBe("answer");
+    expect(value.card.risk_tier).toBe("high");
 
     const edited = "Adults should take no more than 4,000 mg of paracetamol in 24 hours.";
     await run(thread.thread_id, { command: { resume: { type: "edit", answer: edited } } });
@@ -229,8 +232,8 @@ describe("the Studio graph under the LangGraph CLI dev server", () => {
     });
     const paused = await client.threads.getState(thread.thread_id);
     const [value] = paused.tasks.flatMap((t) => t.interrupts).map((i) => i.value) as {
-      action_request: { args: { reason: string } };
+      card: { reason: string };
     }[];
-    expect(value?.action_request.args.reason).toMatch(/ score \d\.\d\d is under 1\.00$/);
+    expect(value?.card.reason).toMatch(/ score \d\.\d\d is under 1\.00$/);
   }, 30_000);
 });

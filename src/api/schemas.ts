@@ -202,6 +202,14 @@ export const reviewResponse = reviewListItem.extend({
       allow_ignore: z.boolean(),
     }),
     description: z.string().optional(),
+    // LangChain v1's HITLRequest, and the card: absent from reviews stored before they existed.
+    action_requests: z
+      .array(z.object({ name: z.string(), args: z.record(z.string(), z.unknown()) }).loose())
+      .optional(),
+    review_configs: z
+      .array(z.object({ action_name: z.string(), allowed_decisions: z.array(z.string()) }).loose())
+      .optional(),
+    card: reviewCardSchema.optional(),
   }),
   decision: z.record(z.string(), z.unknown()).nullable(),
   decided_by: z.string().nullable(),

@@ -4,7 +4,7 @@ import type { GraphContext } from "../graph/configuration.js";
 import { DEFAULT_SETTINGS, mergeSettings, type GraphSettings } from "../graph/settings.js";
 import type { ReviewStage } from "../graph/decision.js";
 import { compileGraph, type SignoffGraph } from "../graph/graph.js";
-import type { ReviewCard } from "../graph/review-card.js";
+import { cardOfInterrupt } from "../graph/review-card.js";
 import type { State } from "../graph/state.js";
 import type { Judge } from "../providers/types.js";
 import { pendingInterrupts } from "../runs/executor.js";
@@ -136,8 +136,7 @@ async function runCase(
     const pending = pendingInterrupts(await graph.getState(config));
     if (pending.length === 0) break;
     if (resumes === MAX_RESUMES) throw new Error(`still paused after ${MAX_RESUMES} approvals`);
-    for (const { value } of pending)
-      reviews.push((value.action_request.args as unknown as ReviewCard).stage);
+    for (const { value } of pending) reviews.push(cardOfInterrupt(value).stage);
     // Keyed by interrupt id, as the executor does.
     input = new Command({
       resume: Object.fromEntries(pending.map((p) => [p.id, { type: "approve" }])),

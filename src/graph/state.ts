@@ -1,4 +1,4 @@
-import { Annotation } from "@langchain/langgraph";
+import { Annotation, MessagesAnnotation } from "@langchain/langgraph";
 import type { Draft, Judgment, Passage, RetrievalResult } from "../providers/types.js";
 import type { PolicyMatch, RiskTier } from "./policy.js";
 import type { StageDecision } from "./decision.js";
@@ -8,11 +8,21 @@ export const provenances = ["auto", "approved", "edited", "human", "fallback"] a
 /** Where the final answer came from. */
 export type Provenance = (typeof provenances)[number];
 
+/**
+ * What a run takes: `question`, or `messages` (chat clients send `{messages: [human]}`); every
+ * key is optional in an input. The guard settles `question` (src/graph/conversation.ts), so it is
+ * set for every node after it.
+ */
 export const GraphInput = Annotation.Root({
-  /** The user's question, as asked. */
+  /** The user's question, as asked; from the last human message when the input has none. */
   question: Annotation<string>,
   /** Caller metadata (user id, channel …), carried along untouched. */
   metadata: Annotation<Record<string, unknown>>,
+  /**
+   * The conversation: the human question, then the answer sent (an AI message, whatever its
+   * provenance). Appended to by LangGraph's messages reducer; empty in checkpoints older than it.
+   */
+  ...MessagesAnnotation.spec,
 });
 
 export const GraphState = Annotation.Root({

@@ -1,10 +1,17 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { ensureConfiguration } from "../graph/configuration.js";
-import { latestDecision, type State, type Update } from "../graph/state.js";
+import { ensureConfiguration, type Configuration } from "../graph/configuration.js";
+import { answerMessages } from "../graph/conversation.js";
+import { latestDecision, type Provenance, type State, type Update } from "../graph/state.js";
 
-/** Settles the final answer and where it came from. */
+type Settled = { answer: string; provenance: Provenance; fallbackReason?: string };
+
+/** Settles the final answer and where it came from, and adds it to the conversation. */
 export function respond(state: State, config: LangGraphRunnableConfig): Update {
-  const cfg = ensureConfiguration(config);
+  const settled = settle(state, ensureConfiguration(config));
+  return { ...settled, messages: answerMessages(state, settled.answer, settled.provenance) };
+}
+
+function settle(state: State, cfg: Configuration): Settled {
   if (state.riskTier === "blocked") {
     const rules = state.policyMatches.filter((m) => m.tier === "blocked").map((m) => m.rule);
     return {

@@ -1,7 +1,7 @@
 import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type { Queryable } from "../db/database.js";
 import type { Decision, DecisionType, ReviewStage } from "../graph/decision.js";
-import type { ReviewCard, ReviewTrigger } from "../graph/review-card.js";
+import { cardOfInterrupt, type ReviewCard, type ReviewTrigger } from "../graph/review-card.js";
 
 export const reviewStatuses = ["pending", "decided"] as const;
 export type ReviewStatus = (typeof reviewStatuses)[number];
@@ -32,8 +32,9 @@ export interface ReviewRow {
   approvals_required: number;
 }
 
+/** The review's card, from the interrupt as stored (in either shape: see `cardOfInterrupt`). */
 export function cardOf(review: Pick<ReviewRow, "interrupt">): ReviewCard {
-  return review.interrupt.action_request.args as unknown as ReviewCard;
+  return cardOfInterrupt(review.interrupt);
 }
 
 /** Inserts the review for an interrupt unless it exists; returns it only when newly created. */
