@@ -32,6 +32,8 @@ export const envSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
 
   MODEL_PROVIDER: z.enum(["offline", "bedrock"]).default("offline"),
+  /** A wait before each offline generate and judge call, as a hosted model takes (demos, bench). */
+  OFFLINE_MODEL_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   BEDROCK_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   BEDROCK_MODEL_ID: z.string().min(1).default("anthropic.claude-3-5-haiku-20241022-v1:0"),

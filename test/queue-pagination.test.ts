@@ -88,7 +88,8 @@ describe.each(testDatabases)("queue pagination ($name)", (kind) => {
         `INSERT INTO reviews (review_id, thread_id, interrupt_id, stage, status, priority, risk_tier,
            reason, trigger, interrupt, created_at, claimed_by, claim_expires_at, queue)
          VALUES ($1::uuid, '00000000-0000-4000-8000-000000000000', $1::text, $2, $3, $4, $5, 'r', '{}',
-           '{"action_request": {"action": "review", "args": {"question": "q"}}}',
+           '{"action_request": {"action": "review", "args": {"answer": ""}},
+             "card": {"stage": "answer", "reasons": ["r"], "question": "q"}}',
            $6::timestamptz, $7, $8, $9)`,
         [
           r.review_id,

@@ -100,7 +100,7 @@ describe.each(testDatabases)("routes are the spec ($name)", (kind) => {
       [{ "content-type": "application/json" }, "", 400, "invalid_json"],
     ] as const) {
       const res = await h.app.request("/threads", { method: "POST", headers, body });
-      expect([res.status, ((await res.json())).error.code]).toEqual([status, code]);
+      expect([res.status, (await res.json()).error.code]).toEqual([status, code]);
     }
   });
 
