@@ -2,6 +2,7 @@ import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { openDatabase, type Database } from "./db/database.js";
 import { isDatabaseUnavailable } from "./db/errors.js";
 import { migrate } from "./db/migrate.js";
+import { listenerConnection, NotificationListener } from "./db/notifications.js";
 import type { Env } from "./env.js";
 import type { GraphContext, GraphSettings } from "./graph/configuration.js";
 import { compileGraph, type SignoffGraph } from "./graph/graph.js";
@@ -28,6 +29,11 @@ export interface Runtime {
   graph: SignoffGraph;
   context: GraphContext;
   signals: RunSignals;
+  /**
+   * Raises other processes' work as `signals` (LISTEN/NOTIFY); real Postgres only. PGlite serves
+   * one process, whose own signals cover everything, over its pool's single connection.
+   */
+  notifications?: NotificationListener;
   reviewPolicy: ReviewPolicy;
   emit: EmitEvent;
   executorDeps: ExecutorDeps;
@@ -146,6 +152,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
           })
         : undefined;
+    const notifications =
+      db.kind === "postgres"
+        ? new NotificationListener({ connection: listenerConnection(db.pool), signals, logger })
+        : undefined;
+    // Listening before the worker starts: no enqueue after this point goes unnoticed.
+    await notifications?.start();
     worker?.start();
     sweeper?.start();
     deliverer?.start();
@@ -156,6 +168,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       graph,
       context,
       signals,
+      notifications,
       reviewPolicy,
       emit,
       executorDeps,
@@ -165,6 +178,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       deliverer,
       async close() {
         await Promise.all([worker?.stop(), sweeper?.stop(), deliverer?.stop()]);
+        await notifications?.stop();
         if (!options.database) await db.close();
       },
     };

@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/database.js";
+import { CHANNELS } from "../db/notifications.js";
 import type { Lease } from "./runs.js";
 
 /** One server-sent event of a run's stream, as stored (migration 0008). */
@@ -28,13 +29,18 @@ export async function appendRunEvents(
   events: RunEventRow[],
 ): Promise<boolean> {
   if (events.length === 0) return true;
+  // One notification for the batch, in the same statement, and only when rows went in: streams
+  // of the run in every process wake once it commits. Its row count says whether any did.
   const { rowCount } = await db.query(
-    `INSERT INTO run_events (run_id, seq, event, data)
-     SELECT $1, e.seq, e.event, e.data
-     FROM unnest($4::int[], $5::text[], $6::text[]) AS e(seq, event, data)
-     WHERE EXISTS (SELECT 1 FROM runs WHERE run_id = $1 AND worker_id = $2 AND attempts = $3
-                   AND status = 'running')
-     ON CONFLICT DO NOTHING`,
+    `WITH appended AS (
+       INSERT INTO run_events (run_id, seq, event, data)
+       SELECT $1, e.seq, e.event, e.data
+       FROM unnest($4::int[], $5::text[], $6::text[]) AS e(seq, event, data)
+       WHERE EXISTS (SELECT 1 FROM runs WHERE run_id = $1 AND worker_id = $2 AND attempts = $3
+                     AND status = 'running')
+       ON CONFLICT DO NOTHING
+       RETURNING run_id)
+     SELECT pg_notify('${CHANNELS.runEvents}', run_id::text) FROM appended LIMIT 1`,
     [
       lease.runId,
       lease.workerId,
@@ -54,8 +60,11 @@ export async function appendRunEvent(
   event: Omit<RunEventRow, "seq">,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO run_events (run_id, seq, event, data)
-     SELECT $1, coalesce(max(seq), 0) + 1, $2, $3 FROM run_events WHERE run_id = $1`,
+    `WITH appended AS (
+       INSERT INTO run_events (run_id, seq, event, data)
+       SELECT $1, coalesce(max(seq), 0) + 1, $2, $3 FROM run_events WHERE run_id = $1
+       RETURNING run_id)
+     SELECT pg_notify('${CHANNELS.runEvents}', run_id::text) FROM appended`,
     [runId, event.event, event.data],
   );
 }

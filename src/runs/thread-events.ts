@@ -1,9 +1,14 @@
 import { EventEmitter } from "node:events";
 
+/** Wakes every waiter at once: signals may have been missed (the listener was disconnected). */
+const RESYNC = "resync";
+
 /**
- * In-process signals: "a run was enqueued" wakes local workers, "a thread settled" wakes local
- * `?wait=` requests. Only a shortcut: workers and waiters also poll Postgres, so processes that
- * share nothing but the database still see each other's work.
+ * Process-wide signals: "a run was enqueued" wakes workers, "a thread settled" wakes `?wait=`
+ * requests, "run events were written" wakes streams. Raised by this process's own work and, on
+ * a real Postgres, by the notification listener (src/db/notifications.ts) for other processes'
+ * work. Only a shortcut: workers and waiters also poll Postgres, so a signal lost with a dropped
+ * connection costs a poll interval, never correctness.
  */
 export class RunSignals {
   private readonly emitter = new EventEmitter();
@@ -20,9 +25,14 @@ export class RunSignals {
     this.emitter.emit(`thread:${threadId}`);
   }
 
-  /** A worker here wrote events of this run's stream. */
+  /** Events of this run's stream were written, or the run ended. */
   runEventsWritten(runId: string): void {
     this.emitter.emit(`run-events:${runId}`);
+  }
+
+  /** Wakes every waiter and worker to look again (after a gap in cross-process signals). */
+  resync(): void {
+    this.emitter.emit(RESYNC);
   }
 
   nextRunEvents(runId: string, ms: number): Promise<void> {
@@ -43,10 +53,12 @@ export class RunSignals {
       const done = (): void => {
         clearTimeout(timer);
         this.emitter.off(event, done);
+        this.emitter.off(RESYNC, done);
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.emitter.once(event, done);
+      this.emitter.once(RESYNC, done);
     });
   }
 }

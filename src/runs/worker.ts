@@ -48,7 +48,8 @@ export class Worker {
       logger: options.logger.child({ worker: this.id }),
       pass: () => this.claimNext(),
       intervalMs: options.pollMs ?? 500,
-      // An enqueue in this process wakes the worker at once; other processes' runs are polled.
+      // An enqueue wakes the worker at once: this process's directly, another's through the
+      // notification listener (Postgres); polling covers delayed retries and a lost listener.
       pause: { wait: (ms) => signals.nextRun(ms), wake: () => signals.runEnqueued() },
     });
   }
