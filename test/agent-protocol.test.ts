@@ -217,6 +217,65 @@ describe.each(testDatabases)("the Agent Protocol on $name", (kind) => {
     ).rejects.toMatchObject({ status: 422 });
   });
 
+  it("marks a thread resolved as Agent Chat UI does (command.goto __end__): a reviewer's rejection", async () => {
+    const { threadId } = await pausedThread();
+    await expect(
+      asClient.runs.wait(threadId, "signoff", { command: { goto: "__end__" } }),
+    ).rejects.toMatchObject({ status: 403 });
+    // Any other goto is refused: threads move only through reviews.
+    await expect(
+      asClient.runs.wait(threadId, "signoff", { command: { goto: "respond" } }),
+    ).rejects.toMatchObject({ status: 422 });
+    await asReviewer.runs.wait(threadId, "signoff", { command: { goto: "__end__" } });
+    const done = await asClient.threads.get<{ provenance: string }>(threadId);
+    expect(done).toMatchObject({ status: "idle", values: { provenance: "fallback" } });
+    const review = await h.db.pool.query(
+      "SELECT decided_by, decision_type, decision FROM reviews WHERE thread_id = $1",
+      [threadId],
+    );
+    expect(review.rows[0]).toMatchObject({
+      decided_by: "reviewer",
+      decision_type: "reject",
+      decision: { reasons: ["marked resolved in Agent Chat UI"] },
+    });
+  });
+
+  it("cancels the run when its streaming client leaves with on_disconnect cancel", async () => {
+    // Hold the workers so the run is still to do when the client goes.
+    await h.runtime.worker!.stop();
+    try {
+      const thread = await asClient.threads.create();
+      const controller = new AbortController();
+      let runId = "";
+      const streaming = (async () => {
+        try {
+          for await (const chunk of asClient.runs.stream(thread.thread_id, "signoff", {
+            input: { question: QUESTIONS.answerable },
+            onDisconnect: "cancel",
+            signal: controller.signal,
+            onRunCreated: (meta) => {
+              runId = meta.run_id;
+            },
+          })) {
+            void chunk;
+          }
+        } catch {
+          // aborted by the test
+        }
+      })();
+      await until(() => runId !== "", "the run's creation");
+      controller.abort();
+      await streaming;
+      await until(
+        async () => (await asClient.runs.get(thread.thread_id, runId)).status === "interrupted",
+        "the cancel on disconnect",
+      );
+      expect((await asClient.threads.get(thread.thread_id)).status).toBe("idle");
+    } finally {
+      h.runtime.worker!.start();
+    }
+  });
+
   it("keeps a thread that went to review: deleting it is a 409; an unused one goes", async () => {
     const { threadId } = await pausedThread();
     await expect(asClient.threads.delete(threadId)).rejects.toMatchObject({ status: 409 });

@@ -133,6 +133,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       signals: deps.signals,
       reviews,
       maxAttempts: deps.maxAttempts,
+      logger: deps.logger,
     },
   };
   const app = routeGroup();

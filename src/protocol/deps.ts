@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { Principal } from "../auth/principal.js";
 import type { SignoffGraph } from "../graph/graph.js";
+import type { Logger } from "../logger.js";
 import { findThread, type ThreadRow } from "../repositories/threads.js";
 import type { RunSignals } from "../runs/thread-events.js";
 import { notFound } from "../services/errors.js";
@@ -14,6 +15,7 @@ export interface ProtocolDeps {
   signals: RunSignals;
   reviews: ReviewServiceDeps;
   maxAttempts: number;
+  logger: Logger;
 }
 
 /** A client key sees only the threads it started: others look like they do not exist. */

@@ -24,8 +24,21 @@ import { resumeThroughReview } from "./resume.js";
 import { configurableSettings, runInput, type RunCreateBody, type RunInput } from "./schemas.js";
 import { protocolRunStatus } from "./views.js";
 
+/**
+ * Agent Chat UI's "mark as resolved": `command: {goto: "__end__"}` alone. On signoff it closes
+ * the pending review as a reviewer's rejection (the user gets the safe fallback reply), as
+ * Agent Inbox's `updateState({values: null, as_node: "__end__"})` does.
+ */
+const marksResolved = (body: RunCreateBody) =>
+  body.command?.goto === "__end__" &&
+  body.command.resume === undefined &&
+  body.command.update === undefined;
+
+const RESOLVED_IN_CHAT = { type: "reject", reasons: ["marked resolved in Agent Chat UI"] };
+
 /** Whether the request is a resume (a reviewer's job) rather than a new question. */
-export const isResume = (body: RunCreateBody) => body.command?.resume !== undefined;
+export const isResume = (body: RunCreateBody) =>
+  body.command?.resume !== undefined || marksResolved(body);
 
 /**
  * Creates a run in signoff's durable queue, executed by any worker: a new question on an idle
@@ -39,7 +52,10 @@ export async function createProtocolRun(
   body: RunCreateBody,
 ): Promise<RunRow> {
   checkAssistant(body.assistant_id);
-  if (body.command?.update !== undefined || body.command?.goto !== undefined) {
+  if (
+    !marksResolved(body) &&
+    (body.command?.update !== undefined || body.command?.goto !== undefined)
+  ) {
     throw new InvalidInputError(
       "command_not_supported",
       "signoff threads move only through reviews: command.update and command.goto are not supported",
@@ -53,7 +69,8 @@ export async function createProtocolRun(
   };
   const thread = await threadFor(deps, principal, threadId, body);
   if (isResume(body)) {
-    await resumeThroughReview(deps, principal, thread.thread_id, body.command!.resume, request);
+    const resume = marksResolved(body) ? RESOLVED_IN_CHAT : body.command!.resume;
+    await resumeThroughReview(deps, principal, thread.thread_id, resume, request);
   } else {
     await startQuestion(deps, thread, body.input, request);
   }
@@ -132,8 +149,9 @@ async function startQuestion(
   deps: ProtocolDeps,
   thread: ThreadRow,
   rawInput: unknown,
-  request: RunRequest,
+  given: RunRequest,
 ): Promise<void> {
+  let request = given;
   refuseUnlessIdle(thread);
   let question = thread.question;
   let metadata: Record<string, unknown> = {};
@@ -147,6 +165,7 @@ async function startQuestion(
     }
     question = questionOf(parsed.data);
     metadata = parsed.data.metadata ?? {};
+    request = { ...request, input: graphInputOf(parsed.data) };
   } else if (!question) {
     throw new InvalidInputError("invalid_input", "the thread has no question yet: send `input`");
   }
@@ -162,6 +181,14 @@ async function startQuestion(
     });
   });
   deps.signals.runEnqueued();
+}
+
+/** The graph's own input keys, as the client sent them (other keys are no channel of it). */
+function graphInputOf(input: RunInput): Record<string, unknown> {
+  const { question, messages, metadata } = input;
+  return Object.fromEntries(
+    Object.entries({ question, messages, metadata }).filter(([, v]) => v !== undefined),
+  );
 }
 
 function refuseUnlessIdle(thread: ThreadRow): void {

@@ -3,6 +3,7 @@ import { graphContextSchema } from "../graph/configuration.js";
 import { graphSettingsSchema } from "../graph/settings.js";
 import { threadSortColumns } from "../repositories/threads.js";
 import { boundedJsonObject, METADATA_LIMITS } from "../validation/bounded-json.js";
+import { ASSISTANT_ID, GRAPH_ID } from "./assistant.js";
 import { protocolStreamModes } from "./stream-modes.js";
 
 /**
@@ -31,8 +32,24 @@ const valuesFilter = z
   .partial()
   .strict();
 
+/**
+ * A search's metadata filter. Agent Inbox and Agent Chat UI scope their thread searches to the
+ * graph they serve with `{graph_id}` (`{assistant_id}` when given the assistant's uuid), which
+ * LangGraph Platform stores in every thread's metadata. signoff has one graph and only shows
+ * those keys (views.ts), so when they name it they match every thread: they are left out.
+ */
+const metadataFilter = metadata.transform((filter) => {
+  const { graph_id, assistant_id, ...rest } = filter;
+  const ours = (v: unknown, id: string) => typeof v === "string" && v.toLowerCase() === id;
+  return {
+    ...rest,
+    ...(graph_id === undefined || graph_id === GRAPH_ID ? {} : { graph_id }),
+    ...(assistant_id === undefined || ours(assistant_id, ASSISTANT_ID) ? {} : { assistant_id }),
+  };
+});
+
 const threadFilter = {
-  metadata: metadata.optional(),
+  metadata: metadataFilter.optional(),
   values: valuesFilter.optional(),
   status: threadStatus.optional(),
   ids: z.array(z.uuid()).max(1000).optional(),
@@ -128,6 +145,14 @@ export const cancelQuery = z.object({
     .transform((v) => v === "true" || v === "1")
     .optional(),
   action: z.enum(["interrupt", "rollback"]).optional(),
+});
+
+/** A stream's query as the SDK's `joinStream` sends it (stream modes are the run's own). */
+export const joinStreamQuery = z.object({
+  cancel_on_disconnect: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .optional(),
 });
 
 export const listRunsQuery = z.object({

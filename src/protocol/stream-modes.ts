@@ -1,9 +1,9 @@
 /**
  * Stream modes as a protocol client names them, and the graph's modes that produce them.
  * `messages-tuple` is the graph's `messages` mode (sent as `messages` events). The legacy
- * `messages` mode (partial/complete message events) is served as `messages-tuple` too, and
- * `events` (LangChain callback events) is accepted but sends nothing: signoff's models are
- * not LangChain chat models on the offline default, so there is nothing to send.
+ * `messages` mode (partial/complete message events) is served as `messages-tuple` too.
+ * `events` (LangChain callback events) is no graph mode: the executor runs `streamEvents` for it
+ * (src/runs/executor.ts), as LangGraph's server does.
  */
 export const protocolStreamModes = [
   "values",

@@ -7,7 +7,8 @@ import type { Providers } from "./types.js";
 
 /** Builds the configured provider; Bedrock checks its region and credentials here, at start-up. */
 export async function createProviders(env: Env, db: Queryable): Promise<Providers> {
-  if (env.MODEL_PROVIDER === "offline") return createOfflineProviders(db, env.OFFLINE_MODEL_LATENCY_MS);
+  if (env.MODEL_PROVIDER === "offline")
+    return createOfflineProviders(db, env.OFFLINE_MODEL_LATENCY_MS);
   const { generator, judge } = await createBedrockModels({
     region: env.BEDROCK_REGION ?? env.AWS_DEFAULT_REGION,
     modelId: env.BEDROCK_MODEL_ID,

@@ -1,4 +1,16 @@
 import type { Queryable } from "../db/database.js";
+import { CHANNELS } from "../db/notifications.js";
+
+/**
+ * Wraps a statement `RETURNING run_id, thread_id` so the same statement notifies that the run
+ * ended: streams of the run and `?wait=` on its thread wake in every process once it commits.
+ * One notification per changed row; none when nothing changed (a lost lease).
+ */
+const notifyingRunEnded = (statement: string) =>
+  `WITH ended AS (${statement})
+   SELECT pg_notify('${CHANNELS.runEvents}', run_id::text),
+     pg_notify('${CHANNELS.threads}', thread_id::text)
+   FROM ended`;
 
 export type RunKind = "start" | "resume";
 
@@ -22,6 +34,8 @@ export interface RunRow {
   metadata: Record<string, unknown>;
   /** The run's own graph settings, `{settings: {...}}` (the graph's context schema). */
   context: Record<string, unknown> | null;
+  /** The graph input a protocol client sent (`{question}` or `{messages}`), passed as it is. */
+  input: Record<string, unknown> | null;
   /** Set when a client cancelled it (it is then 'failed' for good). */
   cancelled_at: Date | null;
 }
@@ -32,6 +46,7 @@ export interface RunRequest {
   stream_modes: string[] | null;
   metadata: Record<string, unknown>;
   context?: Record<string, unknown> | null;
+  input?: Record<string, unknown> | null;
 }
 
 export async function enqueueRun(
@@ -44,11 +59,15 @@ export async function enqueueRun(
     request?: RunRequest;
   },
 ): Promise<string> {
+  // The notification wakes workers in every process once the enqueuing transaction commits.
   const { rows } = await db.query<{ run_id: string }>(
-    `INSERT INTO runs (run_id, thread_id, kind, review_id, max_attempts, stream_modes, metadata,
-       context)
-     VALUES (coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, coalesce($7::jsonb, '{}'), $8)
-     RETURNING run_id`,
+    `WITH enqueued AS (
+       INSERT INTO runs (run_id, thread_id, kind, review_id, max_attempts, stream_modes, metadata,
+         context, input)
+       VALUES (coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, coalesce($7::jsonb, '{}'), $8,
+         $9)
+       RETURNING run_id)
+     SELECT run_id, pg_notify('${CHANNELS.runs}', run_id::text) FROM enqueued`,
     [
       run.request?.run_id ?? null,
       run.thread_id,
@@ -58,6 +77,7 @@ export async function enqueueRun(
       run.request?.stream_modes ?? null,
       run.request?.metadata ?? null,
       run.request?.context ?? null,
+      run.request?.input ?? null,
     ],
   );
   return rows[0]!.run_id;
@@ -119,10 +139,15 @@ export async function hasActiveRun(db: Queryable, threadId: string): Promise<boo
  * heartbeat and writes nothing more. Undefined when the run had already finished.
  */
 export async function cancelRun(db: Queryable, runId: string): Promise<RunRow | undefined> {
+  // The lateral notify adds no column to the row (the caller gets a plain RunRow).
   const { rows } = await db.query<RunRow>(
-    `UPDATE runs SET status = 'failed', error = 'cancelled', cancelled_at = now(),
-       finished_at = now(), lease_until = NULL
-     WHERE run_id = $1 AND status IN ('queued', 'running') RETURNING *`,
+    `WITH cancelled AS (
+       UPDATE runs SET status = 'failed', error = 'cancelled', cancelled_at = now(),
+         finished_at = now(), lease_until = NULL
+       WHERE run_id = $1 AND status IN ('queued', 'running') RETURNING *)
+     SELECT cancelled.* FROM cancelled
+     CROSS JOIN LATERAL (SELECT pg_notify('${CHANNELS.runEvents}', cancelled.run_id::text),
+       pg_notify('${CHANNELS.threads}', cancelled.thread_id::text)) AS notified`,
     [runId],
   );
   return rows[0];
@@ -195,8 +220,11 @@ export async function renewLease(
 
 export async function finishRun(db: Queryable, lease: Lease): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE runs SET status = 'succeeded', finished_at = now(), lease_until = NULL, error = NULL
-     WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'`,
+    notifyingRunEnded(
+      `UPDATE runs SET status = 'succeeded', finished_at = now(), lease_until = NULL, error = NULL
+       WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'
+       RETURNING run_id, thread_id`,
+    ),
     [lease.runId, lease.workerId, lease.attempt],
   );
   return rowCount === 1;
@@ -215,14 +243,19 @@ export async function failRun(
   retryInSeconds: number | null,
   options: { refundAttempt?: boolean } = {},
 ): Promise<boolean> {
+  // Notified either way, as the worker signals locally: the attempt ended and the thread moved.
   const { rowCount } = await db.query(
-    retryInSeconds === null
-      ? `UPDATE runs SET status = 'failed', finished_at = now(), lease_until = NULL, error = $4
-         WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'`
-      : `UPDATE runs SET status = 'queued', lease_until = NULL, error = $4,
-           available_at = now() + make_interval(secs => $5),
-           max_attempts = CASE WHEN $6 THEN least(max_attempts + 1, 100) ELSE max_attempts END
-         WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'`,
+    notifyingRunEnded(
+      retryInSeconds === null
+        ? `UPDATE runs SET status = 'failed', finished_at = now(), lease_until = NULL, error = $4
+           WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'
+           RETURNING run_id, thread_id`
+        : `UPDATE runs SET status = 'queued', lease_until = NULL, error = $4,
+             available_at = now() + make_interval(secs => $5),
+             max_attempts = CASE WHEN $6 THEN least(max_attempts + 1, 100) ELSE max_attempts END
+           WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'
+           RETURNING run_id, thread_id`,
+    ),
     retryInSeconds === null
       ? [lease.runId, lease.workerId, lease.attempt, error]
       : [

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Command, type StateSnapshot } from "@langchain/langgraph";
 import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type pg from "pg";
@@ -13,6 +14,7 @@ import { finishRun, leaseOf, type RunRow } from "../repositories/runs.js";
 import { reviewPriority } from "../services/priority.js";
 import { approvalsRequired, deadlinesFor, type ReviewPolicy } from "../services/review-policy.js";
 import type { EmitEvent } from "../webhooks/emit.js";
+import { ASSISTANT_ID, GRAPH_ID } from "../protocol/assistant.js";
 import { graphModesFor } from "../protocol/stream-modes.js";
 import { RunEventWriter } from "./run-event-writer.js";
 import type { RunSignals } from "./thread-events.js";
@@ -60,8 +62,17 @@ export async function executeRun(
     // The run's own settings (a protocol client's context) over the deployment's.
     context: mergeContext(deps.context, (run.context as Partial<GraphContext> | null) ?? undefined),
     signal,
-    // For LangSmith traces: find a trace from the run, the thread or the review, and back.
-    metadata: { run_id: run.run_id, thread_id: run.thread_id, review_id: run.review_id },
+    // For LangSmith traces: find a trace from the run, the thread or the review, and back; the
+    // graph and attempt as a LangGraph server names them, and the protocol client's metadata.
+    metadata: {
+      ...run.metadata,
+      graph_id: GRAPH_ID,
+      assistant_id: ASSISTANT_ID,
+      run_id: run.run_id,
+      run_attempt: run.attempts,
+      thread_id: run.thread_id,
+      review_id: run.review_id,
+    },
   };
   const writer = run.stream_modes
     ? await RunEventWriter.open(deps.pool, leaseOf(run), () =>
@@ -82,7 +93,8 @@ export async function executeRun(
   if (run.kind === "start" && !snapshot.createdAt) {
     const thread = await findThread(deps.pool, run.thread_id);
     if (!thread) throw new Error(`thread ${run.thread_id} does not exist`);
-    await drive({ question: thread.question, metadata: thread.metadata });
+    // A protocol client's input as it sent it; signoff's own API asks with the thread's question.
+    await drive(run.input ?? { question: thread.question, metadata: thread.metadata });
   } else if (run.kind === "resume") {
     const review = run.review_id ? await findReview(deps.pool, run.review_id) : undefined;
     if (!review?.decision) throw new Error(`resume run ${run.run_id} has no decided review`);
@@ -112,6 +124,10 @@ async function streamInto(
   modes: readonly string[],
 ): Promise<void> {
   const streamMode = graphModesFor(modes);
+  if (modes.includes("events")) {
+    await streamEventsInto(writer, graph, input, config, streamMode);
+    return;
+  }
   if (streamMode.length === 0) {
     await graph.invoke(input, config);
     return;
@@ -119,6 +135,39 @@ async function streamInto(
   const stream = await graph.stream(input, { ...config, streamMode });
   for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
     writer.push(mode, chunk);
+  }
+}
+
+/**
+ * The `events` mode (LangChain's callback events, what Agent Inbox shows progress from), as
+ * LangGraph's server makes it: one `streamEvents` run whose root `on_chain_stream` events carry
+ * the other modes' chunks, and every other event sent as an `events` event.
+ */
+async function streamEventsInto(
+  writer: RunEventWriter,
+  graph: SignoffGraph,
+  input: Parameters<SignoffGraph["invoke"]>[0],
+  config: Parameters<SignoffGraph["invoke"]>[1],
+  streamMode: ReturnType<typeof graphModesFor>,
+): Promise<void> {
+  const wanted = new Set<string>(streamMode);
+  // The graph's own run, told apart from its nodes' by id (a fresh one per attempt).
+  const rootRunId = randomUUID();
+  const events = graph.streamEvents(input, {
+    ...config,
+    runId: rootRunId,
+    version: "v2",
+    // A stream mode is needed for the root's chunks; "values" when only events were asked for.
+    streamMode: streamMode.length > 0 ? streamMode : ["values"],
+  });
+  for await (const event of events) {
+    if (event.tags?.includes("langsmith:hidden")) continue;
+    if (event.event !== "on_chain_stream" || event.run_id !== rootRunId) {
+      writer.push("events", event);
+      continue;
+    }
+    const [mode, chunk] = (event.data as { chunk: [string, unknown] }).chunk;
+    if (wanted.has(mode)) writer.push(mode, chunk);
   }
 }
 

@@ -15,6 +15,9 @@ ALTER TABLE runs ADD COLUMN stream_modes text[];
 ALTER TABLE runs ADD COLUMN metadata jsonb NOT NULL DEFAULT '{}';
 -- The run's own graph settings (Studio's context form), over the deployment's.
 ALTER TABLE runs ADD COLUMN context jsonb;
+-- The graph input a protocol client sent, given to the graph as it is (`{messages}` too), so the
+-- thread's state is what the same input gives on any LangGraph server. NULL: the thread's question.
+ALTER TABLE runs ADD COLUMN input jsonb;
 -- A cancelled run is 'failed' for good with cancelled_at set, so retention and the indexes on
 -- finished runs treat it as any other finished run.
 ALTER TABLE runs ADD COLUMN cancelled_at timestamptz;

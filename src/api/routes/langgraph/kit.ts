@@ -47,14 +47,29 @@ export const PREFIX = "/langgraph";
  * A run's events as server-sent events, from `afterSeq` on, each with its `id:` so a client
  * that drops rejoins with Last-Event-ID. A client going away stops the reading, not the run.
  */
-export function sseOfRun(c: Context<ApiEnv>, runId: string, afterSeq: number): Response {
+export function sseOfRun(
+  c: Context<ApiEnv>,
+  runId: string,
+  afterSeq: number,
+  onDisconnect?: () => Promise<unknown>,
+): Response {
   const deps = c.var.services.protocol;
   return streamSSE(c, async (sse) => {
     const aborted = new AbortController();
-    sse.onAbort(() => aborted.abort());
+    let ended = false;
+    sse.onAbort(() => {
+      aborted.abort();
+      // The client left before the run ended (`on_disconnect: "cancel"`): stop the run too.
+      if (!ended && onDisconnect) {
+        onDisconnect().catch((error: unknown) =>
+          deps.logger.warn({ err: error, run_id: runId }, "cancel on disconnect failed"),
+        );
+      }
+    });
     for await (const event of runEvents(deps, runId, afterSeq, aborted.signal)) {
       await sse.writeSSE({ id: String(event.seq), event: event.event, data: event.data });
     }
+    ended = !aborted.signal.aborted;
   });
 }
 

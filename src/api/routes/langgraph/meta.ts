@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import {
+  GRAPH_ID,
   assistantGraph,
   assistantSchemas,
   assistantView,
@@ -75,6 +76,43 @@ const schemasRoute = createRoute({
   responses: { 200: jsonObject("JSON Schemas"), ...errors.byId },
 });
 
+const countRoute = createRoute({
+  method: "post",
+  path: "/assistants/count",
+  tags,
+  summary: "How many assistants match (one, or none)",
+  description,
+  request: {
+    body: {
+      required: false,
+      content: json(z.looseObject({ graph_id: z.string().optional() })),
+    },
+  },
+  responses: { 200: { description: "The count", content: json(z.number()) }, ...errors.body },
+});
+
+const subgraphsRoute = createRoute({
+  method: "get",
+  path: "/assistants/{assistantId}/subgraphs",
+  tags,
+  summary: "The graph's subgraphs: none",
+  description,
+  request: { params: assistantPath },
+  responses: { 200: jsonObject("Subgraphs by namespace"), ...errors.byId },
+});
+
+const versionsRoute = createRoute({
+  method: "post",
+  path: "/assistants/{assistantId}/versions",
+  tags,
+  summary: "The assistant's versions: the one it has",
+  description,
+  request: { params: assistantPath },
+  responses: { 200: jsonList("Versions, newest first"), ...errors.byId },
+});
+
+const matchesGraph = (graphId: string | undefined) => graphId === undefined || graphId === GRAPH_ID;
+
 const VERSION = "0.1.0";
 
 export function protocolMetaRoutes() {
@@ -92,8 +130,17 @@ export function protocolMetaRoutes() {
     )
     .openapi(searchRoute, (c) => {
       const parsed = c.req.valid("json") ?? {};
-      const matches = parsed.graph_id === undefined || parsed.graph_id === "signoff";
+      const matches = matchesGraph(parsed.graph_id);
       return c.json(matches && (parsed.offset ?? 0) === 0 ? [assistantView()] : [], 200);
+    })
+    .openapi(countRoute, (c) => c.json(matchesGraph(c.req.valid("json")?.graph_id) ? 1 : 0, 200))
+    .openapi(subgraphsRoute, (c) => {
+      checkAssistant(c.req.valid("param").assistantId);
+      return c.json({}, 200);
+    })
+    .openapi(versionsRoute, (c) => {
+      checkAssistant(c.req.valid("param").assistantId);
+      return c.json([assistantView()], 200);
     })
     .openapi(getRoute, (c) => {
       checkAssistant(c.req.valid("param").assistantId);

@@ -13,6 +13,7 @@ import {
 } from "../../../protocol/runs.js";
 import {
   cancelQuery,
+  joinStreamQuery,
   listRunsQuery,
   runCreateBody,
   type RunCreateBody,
@@ -90,6 +91,23 @@ async function create(c: Context<ApiEnv>, threadId: string | undefined, body: Ru
   return run;
 }
 
+/**
+ * What a stream does when its client goes away: nothing (`on_disconnect: "continue"`, the
+ * default), or cancel the run (`"cancel"`; a resume's decision stays, see cancelProtocolRun).
+ */
+function cancelOnDisconnect(c: Context<ApiEnv>, run: RunRow, cancel: boolean | undefined) {
+  const { principal } = c.var;
+  // Only who may cancel it (the cancel route's roles): a reviewer watching a stream may not.
+  const mayCancel = principal.open || principal.role === "client" || principal.role === "admin";
+  if (!cancel || run.kind !== "start" || !mayCancel) return undefined;
+  const deps = c.var.services.protocol;
+  return () => cancelProtocolRun(deps, principal, run.thread_id, run.run_id);
+}
+
+function streamOf(c: Context<ApiEnv>, run: RunRow, body: RunCreateBody): Response {
+  return sseOfRun(c, run.run_id, 0, cancelOnDisconnect(c, run, body.on_disconnect === "cancel"));
+}
+
 function waitFor(c: Context<ApiEnv>, run: RunRow): never {
   const deps = c.var.services.protocol;
   return streamed(
@@ -164,7 +182,7 @@ const joinStreamRoute = createRoute({
   tags,
   summary: "A run's stream, from its start or after Last-Event-ID",
   description: anyRole,
-  request: { params: runPath },
+  request: { params: runPath, query: joinStreamQuery },
   responses: { 200: eventStream("The run's events"), ...errors.byId },
 });
 
@@ -174,7 +192,7 @@ const statelessJoinStreamRoute = createRoute({
   tags,
   summary: "A run's stream by run id, from its start or after Last-Event-ID",
   description: anyRole,
-  request: { params: statelessRunPath },
+  request: { params: statelessRunPath, query: joinStreamQuery },
   responses: { 200: eventStream("The run's events"), ...errors.byId },
 });
 
@@ -200,8 +218,8 @@ export function protocolRunRoutes() {
       return c.json(runView(run), 200);
     })
     .openapi(streamRun, async (c) => {
-      const run = await create(c, c.req.valid("param").threadId, c.req.valid("json"));
-      return streamed(sseOfRun(c, run.run_id, 0));
+      const body = c.req.valid("json");
+      return streamed(streamOf(c, await create(c, c.req.valid("param").threadId, body), body));
     })
     .openapi(waitRun, async (c) =>
       waitFor(c, await create(c, c.req.valid("param").threadId, c.req.valid("json"))),
@@ -211,8 +229,8 @@ export function protocolRunRoutes() {
       return c.json(runView(run), 200);
     })
     .openapi(statelessStream, async (c) => {
-      const run = await create(c, undefined, c.req.valid("json"));
-      return streamed(sseOfRun(c, run.run_id, 0));
+      const body = c.req.valid("json");
+      return streamed(streamOf(c, await create(c, undefined, body), body));
     })
     .openapi(statelessWait, async (c) =>
       waitFor(c, await create(c, undefined, c.req.valid("json"))),
@@ -243,7 +261,8 @@ export function protocolRunRoutes() {
       const { threadId, runId } = c.req.valid("param");
       const run = await getProtocolRun(c.var.services.protocol, c.var.principal, threadId, runId);
       c.header("Content-Location", `${PREFIX}/threads/${threadId}/runs/${runId}`);
-      return streamed(sseOfRun(c, run.run_id, lastEventSeq(c)));
+      const cancel = cancelOnDisconnect(c, run, c.req.valid("query").cancel_on_disconnect);
+      return streamed(sseOfRun(c, run.run_id, lastEventSeq(c), cancel));
     })
     .openapi(statelessJoinStreamRoute, async (c) => {
       const run = await getRunById(
@@ -252,7 +271,8 @@ export function protocolRunRoutes() {
         c.req.valid("param").runId,
       );
       c.header("Content-Location", `${PREFIX}/runs/${run.run_id}`);
-      return streamed(sseOfRun(c, run.run_id, lastEventSeq(c)));
+      const cancel = cancelOnDisconnect(c, run, c.req.valid("query").cancel_on_disconnect);
+      return streamed(sseOfRun(c, run.run_id, lastEventSeq(c), cancel));
     })
     .openapi(cancelRoute, async (c) => {
       assertRole(c, "client", "admin");
