@@ -2,7 +2,8 @@
  * Throughput and latency of the full human-in-the-loop round trip:
  * create a thread → it pauses for an answer review → approve → it completes.
  *
- *   tsx bench/bench.ts [--threads N] [--concurrency C] [--targets embedded,postgres,memory] [--json FILE]
+ *   tsx bench/bench.ts [--threads N] [--concurrency C] [--targets embedded,postgres,memory,split]
+ *                      [--workers 1,2,4] [--json FILE]
  *
  * Targets:
  * - embedded: the service as `npm start` runs it without DATABASE_URL: PGlite persisted in a temp
@@ -11,13 +12,17 @@
  * - memory: the compiled graph in process on LangGraph's MemorySaver (no HTTP, no run queue, no
  *   app tables): the reference without persistence. Retrieval still reads the knowledge base from
  *   an in-memory PGlite.
+ * - split: the postgres target in split mode: the API with WORKERS_IN_PROCESS=false and N
+ *   `npm run worker` processes over the same scratch database, once per N in --workers.
  *
  * Progress goes to stderr, the results table to stdout.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import { serve, type ServerType } from "@hono/node-server";
@@ -34,9 +39,10 @@ import { compileGraph } from "../src/graph/graph.js";
 import { seedSampleKnowledgeBase } from "../src/knowledge/seed.js";
 import type { Logger } from "../src/logger.js";
 import { createOfflineProviders } from "../src/providers/offline/index.js";
+import { LISTENER_APPLICATION_NAME } from "../src/db/notifications.js";
 import { createRuntime, settingsFromEnv, type Runtime } from "../src/runtime.js";
 
-const TARGETS = ["embedded", "postgres", "memory"] as const;
+const TARGETS = ["embedded", "postgres", "memory", "split"] as const;
 type Target = (typeof TARGETS)[number];
 
 /**
@@ -64,8 +70,10 @@ throughput, per-phase latency and SQL statements per thread.
 Options:
   --threads N              measured threads per target (default 200)
   --concurrency C          virtual clients running at once (default 8)
-  --targets LIST           comma-separated: embedded, postgres, memory
+  --targets LIST           comma-separated: embedded, postgres, memory, split
                            (default: embedded,memory, plus postgres when DATABASE_URL is set)
+  --workers LIST           worker processes for the split target, comma-separated (default 2);
+                           the split target runs once per number
   --warmup N               unmeasured threads per target before measuring (default 10)
   --json FILE              also write the results as JSON to FILE (includes the top statements)
   --sql-breakdown          print each target's most frequent SQL statements per thread to stderr
@@ -77,6 +85,8 @@ Targets:
             worker, API over HTTP on 127.0.0.1
   postgres  the same on a scratch database signoff_bench_<random> created on DATABASE_URL's server
             and dropped afterwards
+  split     the postgres target in split mode: the API with WORKERS_IN_PROCESS=false, and N
+            \`npm run worker\` processes (each WORKER_CONCURRENCY) over the same scratch database
   memory    the graph in process on LangGraph's MemorySaver: no HTTP, queue or app tables (the
             no-persistence reference); knowledge-base retrieval uses an in-memory PGlite
 
@@ -92,6 +102,8 @@ interface Options {
   concurrency: number;
   warmup: number;
   targets: Target[];
+  /** Worker processes of the split target, one run per entry. */
+  workers: number[];
   json?: string;
   sqlBreakdown: boolean;
   allowRemoteDatabase: boolean;
@@ -112,6 +124,7 @@ function parseOptions(env: Env): Options {
     threads: { type: "string" },
     concurrency: { type: "string" },
     targets: { type: "string" },
+    workers: { type: "string" },
     warmup: { type: "string" },
     json: { type: "string" },
     "sql-breakdown": { type: "boolean" },
@@ -135,16 +148,20 @@ function parseOptions(env: Env): Options {
     }
     targets = [...new Set(names)] as Target[];
   }
-  if (targets.includes("postgres") && !env.DATABASE_URL) {
+  if ((targets.includes("postgres") || targets.includes("split")) && !env.DATABASE_URL) {
     throw new BenchError(
-      "the postgres target needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)",
+      "the postgres and split targets need DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)",
     );
   }
+  const workers = (values.workers ?? "2")
+    .split(",")
+    .map((w) => positiveInt("workers", w.trim(), 2));
   return {
     threads: positiveInt("threads", values.threads, 200),
     concurrency: positiveInt("concurrency", values.concurrency, 8),
     warmup: positiveInt("warmup", values.warmup, 10, 0),
     targets,
+    workers: [...new Set(workers)],
     json: values.json,
     sqlBreakdown: values["sql-breakdown"] ?? false,
     allowRemoteDatabase: values["allow-remote-database"] ?? false,
@@ -224,6 +241,14 @@ interface Driver {
   description: string;
   sql: SqlCounter;
   runThread(question: string, abort: AbortSignal): Promise<ThreadTiming>;
+  /**
+   * Postgres targets: transactions committed in the scratch database as Postgres counts them
+   * (`pg_stat_database.xact_commit`, every process's, read from another database).
+   */
+  commits?: () => Promise<number>;
+  /** Stops the service (and its worker processes) but keeps the database, so it can be read. */
+  stop(): Promise<void>;
+  /** Stops, and removes what the target created. */
   close(): Promise<void>;
 }
 
@@ -258,19 +283,33 @@ interface ThreadView {
   reviews: { review_id: string; stage: string; status: string }[];
 }
 
-/** The running service over HTTP: one runtime (API + worker) on `database`. */
-async function startHttpService(
-  env: Env,
-  database: Database,
-  sql: SqlCounter,
-  description: string,
-  cleanup: () => Promise<void>,
-): Promise<Driver> {
+/** The service over HTTP on `database`, and what it takes to stop it and clean up after it. */
+interface HttpService {
+  env: Env;
+  database: Database;
+  sql: SqlCounter;
+  description: string;
+  /** Stops what the service stands on (the database's pool); the data stays. */
+  stopDatabase: () => Promise<void>;
+  /** Removes what the target created (a scratch database, a temp directory). */
+  cleanup: () => Promise<void>;
+  /** In-process workers (default), or none: the split target's workers are processes. */
+  inProcessWorkers?: boolean;
+  /** Processes to start once the API is up (and has migrated), stopped before the database. */
+  companions?: (database: Database) => Promise<{ description: string; stop: () => Promise<void> }>;
+  commits?: () => Promise<number>;
+}
+
+/** The running service over HTTP: one runtime (API, and workers unless split) on `database`. */
+async function startHttpService(service: HttpService): Promise<Driver> {
+  const { env, database, sql } = service;
   const logger = benchLogger();
+  const inProcess = service.inProcessWorkers ?? true;
   let runtime: Runtime | undefined;
   let server: ServerType | undefined;
+  let companions: { description: string; stop: () => Promise<void> } | undefined;
   try {
-    runtime = await createRuntime({ env, logger, database, startWorker: true });
+    runtime = await createRuntime({ env, logger, database, startWorker: inProcess });
     const app = createAppFor(runtime);
     const port = await new Promise<number>((resolve, reject) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
@@ -278,28 +317,43 @@ async function startHttpService(
       );
       server.once("error", reject);
     });
+    companions = await service.companions?.(database);
     const baseUrl = `http://127.0.0.1:${port}`;
     const started = runtime;
     const listening = server!;
-    return {
-      description: `${description}, API over HTTP at ${baseUrl}, ${env.WORKER_CONCURRENCY} in-process workers`,
-      sql,
-      runThread: (question, abort) => httpRoundTrip(baseUrl, question, abort),
-      async close() {
+    let stopped: Promise<void> | undefined;
+    const stop = (): Promise<void> =>
+      (stopped ??= (async () => {
         // Requests still long-polling (after an error or Ctrl-C) would only log "pool ended".
         logger.level = "silent";
         await new Promise<void>((resolve) => {
           listening.close(() => resolve());
           if ("closeAllConnections" in listening) listening.closeAllConnections();
         });
+        await companions?.stop();
         await started.close();
-        await cleanup();
+        await service.stopDatabase();
+      })());
+    const workers = inProcess
+      ? `${env.WORKER_CONCURRENCY} in-process workers`
+      : (companions?.description ?? "no workers");
+    return {
+      description: `${service.description}, API over HTTP at ${baseUrl}, ${workers}`,
+      sql,
+      runThread: (question, abort) => httpRoundTrip(baseUrl, question, abort),
+      commits: service.commits,
+      stop,
+      async close() {
+        await stop();
+        await service.cleanup();
       },
     };
   } catch (error) {
     server?.close();
+    await companions?.stop().catch(() => undefined);
     await runtime?.close().catch(() => undefined);
-    await cleanup().catch(() => undefined);
+    await service.stopDatabase().catch(() => undefined);
+    await service.cleanup().catch(() => undefined);
     throw error;
   }
 }
@@ -421,16 +475,14 @@ async function startEmbedded(base: Env): Promise<Driver> {
   }
   const sql = new SqlCounter();
   sql.attach(database.pool);
-  return startHttpService(
+  return startHttpService({
     env,
     database,
     sql,
-    `${database.description} (PGlite, 1 connection via pglite-socket)`,
-    async () => {
-      await database.close();
-      await removeDir();
-    },
-  );
+    description: `${database.description} (PGlite, 1 connection via pglite-socket)`,
+    stopDatabase: () => database.close(),
+    cleanup: removeDir,
+  });
 }
 
 function isLocalHost(hostname: string): boolean {
@@ -438,7 +490,11 @@ function isLocalHost(hostname: string): boolean {
   return h === "" || h === "localhost" || h === "::1" || h.startsWith("127.") || h.startsWith("/");
 }
 
-async function startPostgres(base: Env, allowRemote: boolean): Promise<Driver> {
+async function startPostgres(
+  base: Env,
+  allowRemote: boolean,
+  workerProcesses?: number,
+): Promise<Driver> {
   const baseUrl = base.DATABASE_URL!;
   const parsed = new URL(baseUrl);
   if (!isLocalHost(parsed.hostname) && !allowRemote) {
@@ -452,7 +508,11 @@ async function startPostgres(base: Env, allowRemote: boolean): Promise<Driver> {
     adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  const env = serviceEnv(base, { DATABASE_URL: url.toString() });
+  const split = workerProcesses !== undefined;
+  const env = serviceEnv(base, {
+    DATABASE_URL: url.toString(),
+    ...(split ? { WORKERS_IN_PROCESS: false } : {}),
+  });
   let database: Database;
   try {
     database = await openDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
@@ -466,16 +526,111 @@ async function startPostgres(base: Env, allowRemote: boolean): Promise<Driver> {
     .query<{ v: string }>("SELECT current_setting('server_version') AS v")
     .then((r) => r.rows[0]?.v ?? "?")
     .catch(() => "?");
-  return startHttpService(
+  return startHttpService({
     env,
     database,
     sql,
-    `PostgreSQL ${version} ${database.description} (scratch, pool of ${env.DATABASE_POOL_SIZE})`,
-    async () => {
-      await database.close();
-      await drop();
-    },
-  );
+    description: `PostgreSQL ${version} ${database.description} (scratch, pool of ${env.DATABASE_POOL_SIZE})`,
+    stopDatabase: () => database.close(),
+    cleanup: drop,
+    inProcessWorkers: !split,
+    companions: split ? () => startWorkerProcesses(workerProcesses, env, baseUrl, name) : undefined,
+    commits: () => committedIn(baseUrl, name),
+  });
+}
+
+/** `xact_commit` of the scratch database, read over a connection to another database. */
+async function committedIn(adminUrl: string, database: string): Promise<number> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      "SELECT xact_commit AS n FROM pg_stat_database WHERE datname = $1",
+      [database],
+    );
+    return Number(rows[0]?.n ?? NaN);
+  } finally {
+    await client.end();
+  }
+}
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+const WORKER_START_MS = 60_000;
+
+/**
+ * `npm run worker` processes (src/worker.ts under tsx, as the script runs it) over the scratch
+ * database. Ready when each has its notification listener connected: then it LISTENs and polls.
+ */
+async function startWorkerProcesses(
+  count: number,
+  env: Env,
+  adminUrl: string,
+  database: string,
+): Promise<{ description: string; stop: () => Promise<void> }> {
+  const children: { child: ChildProcess; output: string; exited: Promise<void> }[] = [];
+  for (let i = 0; i < count; i++) {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], {
+      cwd: REPO,
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: env.DATABASE_URL,
+        DATABASE_POOL_SIZE: String(env.DATABASE_POOL_SIZE),
+        WORKER_CONCURRENCY: String(env.WORKER_CONCURRENCY),
+        MODEL_PROVIDER: "offline",
+        SEED_SAMPLE_KB: "false",
+        LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const entry = {
+      child,
+      output: "",
+      exited: new Promise<void>((resolve) => child.once("exit", () => resolve())),
+    };
+    const collect = (chunk: Buffer) =>
+      (entry.output = (entry.output + chunk.toString()).slice(-4000));
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    children.push(entry);
+  }
+  const stop = async (): Promise<void> => {
+    for (const { child } of children) child.kill("SIGTERM");
+    const all = Promise.all(children.map((c) => c.exited));
+    const timer = setTimeout(() => children.forEach(({ child }) => child.kill("SIGKILL")), 10_000);
+    await all;
+    clearTimeout(timer);
+  };
+  const deadline = performance.now() + WORKER_START_MS;
+  // The API process has a listener too: count + 1.
+  while ((await listenersOn(adminUrl, database)) < count + 1) {
+    const dead = children.find(({ child }) => child.exitCode !== null || child.signalCode !== null);
+    if (dead || performance.now() > deadline) {
+      await stop();
+      throw new BenchError(
+        `worker processes did not start${dead ? " (one exited)" : ` within ${WORKER_START_MS / 1000} s`}:\n${(dead ?? children[0])?.output ?? ""}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    description: `${count} worker process${count === 1 ? "" : "es"} × ${env.WORKER_CONCURRENCY}`,
+    stop,
+  };
+}
+
+async function listenersOn(adminUrl: string, database: string): Promise<number> {
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = $1 AND application_name = $2`,
+      [database, LISTENER_APPLICATION_NAME],
+    );
+    return rows[0]?.n ?? 0;
+  } finally {
+    await client.end();
+  }
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {
@@ -540,6 +695,7 @@ async function startMemory(base: Env): Promise<Driver> {
         const t2 = performance.now();
         return { createMs: t1 - t0, decideMs: t2 - t1, totalMs: t2 - t0 };
       },
+      stop: () => database.close(),
       close: () => database.close(),
     };
   } catch (error) {
@@ -600,7 +756,8 @@ interface Stats {
 }
 
 interface TargetResult {
-  target: Target;
+  /** The target, and for split its worker processes: `split×2`. */
+  target: string;
   description: string;
   threads: number;
   concurrency: number;
@@ -611,6 +768,11 @@ interface TargetResult {
   decision_to_completed_ms: Stats;
   end_to_end_ms: Stats;
   sql_statements_per_thread: number;
+  /**
+   * Transactions Postgres committed in the scratch database during the measured phase (every
+   * process's, worker polling included) ÷ threads; null off Postgres.
+   */
+  postgres_commits_per_thread: number | null;
   sql_statements_total: number;
   sql_one_shot_pool_queries_total: number;
   /** CPU time of this Node process (user + system) per measured thread. */
@@ -660,6 +822,7 @@ function table(results: TargetResult[]): string {
     "decision→completed p50/p99 ms",
     "end-to-end p50/p99 ms",
     "SQL/thread",
+    "commits/thread (pg)",
     "node CPU ms/thread",
   ];
   const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
@@ -672,6 +835,7 @@ function table(results: TargetResult[]): string {
     `${fmt(r.decision_to_completed_ms.p50)} / ${fmt(r.decision_to_completed_ms.p99)}`,
     `${fmt(r.end_to_end_ms.p50)} / ${fmt(r.end_to_end_ms.p99)}`,
     r.sql_statements_per_thread.toFixed(1),
+    r.postgres_commits_per_thread === null ? "–" : r.postgres_commits_per_thread.toFixed(1),
     `${r.node_cpu_ms_per_thread.toFixed(1)} (${r.node_cpu_cores_busy.toFixed(2)} cores)`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -683,20 +847,25 @@ function table(results: TargetResult[]): string {
 // ---------------------------------------------------------------------------------------------
 // Main
 
+/** Idle backends flush their statistics within 10 s (PGSTAT_IDLE_INTERVAL); wait that out. */
+const STATS_FLUSH_MS = 11_000;
+
 async function benchTarget(
   target: Target,
   env: Env,
   options: Options,
   abort: AbortSignal,
+  workerProcesses?: number,
 ): Promise<TargetResult> {
-  const log = (message: string): void => void process.stderr.write(`[${target}] ${message}\n`);
+  const label = target === "split" ? `split×${workerProcesses}` : target;
+  const log = (message: string): void => void process.stderr.write(`[${label}] ${message}\n`);
   const setupStarted = performance.now();
   log("starting…");
   const driver =
     target === "embedded"
       ? await startEmbedded(env)
-      : target === "postgres"
-        ? await startPostgres(env, options.allowRemoteDatabase)
+      : target === "postgres" || target === "split"
+        ? await startPostgres(env, options.allowRemoteDatabase, workerProcesses)
         : await startMemory(env);
   try {
     log(
@@ -705,6 +874,12 @@ async function benchTarget(
     if (options.warmup > 0) {
       await runLoad(driver, options.warmup, options.concurrency, abort);
       log(`warmed up with ${options.warmup} threads`);
+    }
+    let commitsAtStart: number | undefined;
+    if (driver.commits) {
+      log(`letting Postgres flush its statistics (${STATS_FLUSH_MS / 1000} s)…`);
+      await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_MS));
+      commitsAtStart = await driver.commits();
     }
     driver.sql.reset();
     const loadAtStart = os.loadavg()[0] ?? 0;
@@ -731,6 +906,12 @@ async function benchTarget(
     );
     const statements = driver.sql.statements;
     const cpu = process.cpuUsage(cpuAtStart);
+    let commits: number | null = null;
+    if (driver.commits && commitsAtStart !== undefined) {
+      // Stopped first: an exiting backend flushes its statistics.
+      await driver.stop();
+      commits = (await driver.commits()) - commitsAtStart;
+    }
     const cpuMs = (cpu.user + cpu.system) / 1000;
     if (options.sqlBreakdown) {
       log("most frequent SQL statements (per thread):");
@@ -739,7 +920,7 @@ async function benchTarget(
       }
     }
     return {
-      target,
+      target: label,
       description: driver.description,
       threads: options.threads,
       concurrency: options.concurrency,
@@ -750,6 +931,8 @@ async function benchTarget(
       decision_to_completed_ms: stats(timings.map((t) => t.decideMs)),
       end_to_end_ms: stats(timings.map((t) => t.totalMs)),
       sql_statements_per_thread: Math.round((statements / options.threads) * 10) / 10,
+      postgres_commits_per_thread:
+        commits === null ? null : Math.round((commits / options.threads) * 10) / 10,
       sql_statements_total: statements,
       sql_one_shot_pool_queries_total: driver.sql.viaPoolQuery,
       sql_top: driver.sql.top(15, options.threads),
@@ -776,9 +959,12 @@ async function main(): Promise<void> {
   });
 
   const results: TargetResult[] = [];
-  for (const target of options.targets) {
+  const runs = options.targets.flatMap((target): { target: Target; workers?: number }[] =>
+    target === "split" ? options.workers.map((n) => ({ target, workers: n })) : [{ target }],
+  );
+  for (const { target, workers } of runs) {
     try {
-      results.push(await benchTarget(target, env, options, controller.signal));
+      results.push(await benchTarget(target, env, options, controller.signal, workers));
     } catch (error) {
       throw new BenchError(`target ${target} failed: ${(error as Error).message}`, {
         cause: error,
@@ -797,7 +983,10 @@ async function main(): Promise<void> {
     "",
     "  create→paused: POST /threads?wait=30 until the thread is awaiting_review (memory: invoke until the interrupt).",
     "  decision→completed: POST /reviews/:id/decision?wait=30 until completed (memory: resume with Command).",
-    "  SQL/thread: statements sent through the target's pg pool during the measured phase (incl. worker polling), ÷ threads.",
+    "  SQL/thread: statements sent through the target's pg pool during the measured phase (incl. worker polling), ÷ threads;",
+    "    split: the API process's statements only (its worker processes have their own pools).",
+    "  commits/thread (pg): pg_stat_database.xact_commit of the scratch database over the measured phase (all processes,",
+    "    polling included) ÷ threads, as Postgres counts it.",
     "  node CPU: this process's user+system CPU during the measured phase ÷ threads (embedded and memory include PGlite,",
     "    which runs on the main thread; postgres excludes the server), and the average number of cores it kept busy.",
     "",
