@@ -324,16 +324,20 @@ describe.each(testDatabases)("Agent Inbox and Agent Chat UI on signoff ($name)",
       expect((asked as { id?: string }).id).toBe(sent.id);
       const last = chat.events.at(-1)!;
       expect(last.event).toBe("values");
-      const [streamed] = (last.data as { __interrupt__: { value: HITLRequest }[] }).__interrupt__;
-      expect(streamed!.value.action_requests).toMatchObject([{ name: "review_answer" }]);
-      expect(Object.keys(streamed!.value.action_requests[0]!.args)).toEqual(["answer"]);
-      expect(streamed!.value.review_configs).toMatchObject([
-        { action_name: "review_answer", allowed_decisions: ["approve", "edit", "reject"] },
-      ]);
-      // While it streamed, the interrupt was shown next to the question; after it, from history.
-      expect(isAgentInboxInterruptSchema(chatInterrupt(chat.streamed!))).toBe(true);
+      // The asker's key is a client's: it learns that a human is reviewing, not the draft (no
+      // review form: Chat UI shows the pending interrupt as it is).
+      const [streamed] = (last.data as { __interrupt__: { value: Record<string, unknown> }[] })
+        .__interrupt__;
+      expect(streamed!.value).toEqual({
+        review: "pending",
+        stage: "answer",
+        action: "review_answer",
+        description: expect.any(String),
+      });
+      expect(JSON.stringify(chat.events)).not.toContain('"draft"');
+      expect(isAgentInboxInterruptSchema(chatInterrupt(chat.streamed!))).toBe(false);
       expect(chat.streamed!.messages).toHaveLength(1);
-      expect(isAgentInboxInterruptSchema(chat.interrupt)).toBe(true);
+      expect(chat.interrupt).toBeDefined();
       expect(chat.messages.map((m) => m.type)).toEqual(["human"]);
       // Its thread list (src/providers/Thread.tsx), by graph id, or by assistant id.
       const listed = await chat.client.threads.search({
@@ -352,6 +356,13 @@ describe.each(testDatabases)("Agent Inbox and Agent Chat UI on signoff ($name)",
       ).rejects.toMatchObject({ status: 403 });
 
       const { tab, form } = await reviewerTab(threadId);
+      // The reviewer's tab gets the v1 request Chat UI renders as a review form.
+      const request = (tab.interrupt as { value: HITLRequest }).value;
+      expect(request.action_requests).toMatchObject([{ name: "review_answer" }]);
+      expect(Object.keys(request.action_requests[0]!.args)).toEqual(["answer"]);
+      expect(request.review_configs).toMatchObject([
+        { action_name: "review_answer", allowed_decisions: ["approve", "edit", "reject"] },
+      ]);
       expect(form.decision()).toEqual({ type: "approve" });
       await resume(tab, form);
       expect(tab.lastRequest).toMatchObject({

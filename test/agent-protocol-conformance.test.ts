@@ -127,7 +127,9 @@ describe.each(testDatabases)("the Agent Protocol suite on signoff ($name)", (kin
         apiUrl: `${server!.url}/langgraph`,
         apiKey: headers.authorization!.replace(/^Bearer /, ""),
       });
-    target = { asker: sdk(keys.client), reviewer: sdk(keys.reviewer), tag: randomUUID() };
+    // The asker holds an admin key: a client key sees only what a human signed off (tested in
+    // agent-protocol.test.ts), where the reference, which has no keys, shows everything.
+    target = { asker: sdk(keys.admin), reviewer: sdk(keys.reviewer), tag: randomUUID() };
   });
   afterAll(() => server?.close());
 

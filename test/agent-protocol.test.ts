@@ -180,6 +180,10 @@ describe.each(testDatabases)("the Agent Protocol on $name", (kind) => {
       await asClient.runs.cancel(thread.thread_id, run.run_id);
       expect((await asClient.runs.get(thread.thread_id, run.run_id)).status).toBe("interrupted");
       expect((await asClient.threads.get(thread.thread_id)).status).toBe("idle");
+      // The thread holds its question: it goes on with no input, a new one is refused.
+      await expect(
+        asClient.runs.create(thread.thread_id, "signoff", { input: { question: "Another?" } }),
+      ).rejects.toMatchObject({ status: 409 });
       h.runtime.worker!.start();
       const values = await asClient.runs.wait(thread.thread_id, "signoff", { input: null });
       expect(values).toMatchObject({ provenance: "auto" });
@@ -282,6 +286,83 @@ describe.each(testDatabases)("the Agent Protocol on $name", (kind) => {
     const unused = await asClient.threads.create();
     await asClient.threads.delete(unused.thread_id);
     await expect(asClient.threads.get(unused.thread_id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("shows a client only what a human signed off: no draft, verdict, evidence or card", async () => {
+    const thread = await asClient.threads.create();
+    const streamed: { event: string; data: unknown }[] = [];
+    for await (const chunk of asClient.runs.stream(thread.thread_id, "signoff", {
+      input: { question: QUESTIONS.highRisk },
+      streamMode: ["values", "updates", "debug", "events", "messages-tuple"],
+    })) {
+      streamed.push(chunk);
+    }
+    expect(new Set(streamed.map((e) => e.event))).toEqual(
+      new Set(["metadata", "values", "updates", "messages"]),
+    );
+    const seen = async () =>
+      JSON.stringify([
+        streamed,
+        await asClient.threads.get(thread.thread_id),
+        await asClient.threads.getState(thread.thread_id),
+        await asClient.threads.getHistory(thread.thread_id, { limit: 50 }),
+        await asClient.threads.search({ ids: [thread.thread_id] }),
+        await asClient.runs.wait(thread.thread_id, "signoff", { input: null }).catch(() => null),
+      ]);
+    const paused = await seen();
+    // The reviewer sees the draft; the client sees that a review is pending, and nothing of it.
+    const full = await asReviewer.threads.get<{ draft: { text: string } }>(thread.thread_id);
+    expect(full.values.draft.text.length).toBeGreaterThan(20);
+    expect(paused).not.toContain(full.values.draft.text.slice(0, 20));
+    for (const key of ['"draft"', '"judgment"', '"evidence"', '"retrieval"', '"card"']) {
+      expect(paused).not.toContain(key);
+    }
+    const client = await asClient.threads.get(thread.thread_id);
+    expect(Object.values(client.interrupts).flat()).toMatchObject([
+      { value: { review: "pending", stage: "answer", action: "review_answer" } },
+    ]);
+    await asReviewer.runs.wait(thread.thread_id, "signoff", {
+      command: { resume: [{ type: "accept", args: null }] },
+    });
+    const done = await asClient.threads.get<Record<string, unknown>>(thread.thread_id);
+    expect(done.values).toMatchObject({ provenance: "approved", answer: full.values.draft.text });
+    expect(Object.keys(done.values).sort()).toEqual(
+      ["answer", "messages", "metadata", "provenance", "question", "riskTier"].filter(
+        (k) => k in done.values,
+      ),
+    );
+  });
+
+  it("keeps a client's history to its own thread, and its thresholds to the admin's", async () => {
+    const mine = await asClient.threads.create();
+    await asClient.runs.wait(mine.thread_id, "signoff", {
+      input: { question: QUESTIONS.answerable },
+    });
+    const { threadId: theirs } = await pausedThread();
+    const history = await asOtherClient.threads.create().then((t) =>
+      asOtherClient.threads.getHistory(t.thread_id, {
+        checkpoint: { thread_id: theirs } as never,
+        limit: 50,
+      }),
+    );
+    expect(JSON.stringify(history)).not.toContain(theirs);
+    // Lower thresholds would let answers out without a human: an admin's call, not a client's.
+    const fresh = await asClient.threads.create();
+    await expect(
+      asClient.runs.wait(fresh.thread_id, "signoff", {
+        input: { question: QUESTIONS.highRisk },
+        context: { settings: { judgeThreshold: 0 } },
+      }),
+    ).rejects.toMatchObject({ status: 403 });
+    // A resume starts no thread; a message of an unknown kind is refused before it runs.
+    await expect(
+      asReviewer.runs.wait(null, "signoff", { command: { resume: [{ type: "accept" }] } }),
+    ).rejects.toMatchObject({ status: 422 });
+    await expect(
+      asClient.runs.create(fresh.thread_id, "signoff", {
+        input: { messages: [{ type: "tool", content: "x" }] },
+      }),
+    ).rejects.toMatchObject({ status: 422 });
   });
 
   it("refuses a second question on a thread, and validates input", async () => {

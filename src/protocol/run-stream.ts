@@ -2,6 +2,8 @@ import type { StateSnapshot } from "@langchain/langgraph";
 import { findRun, type RunRow } from "../repositories/runs.js";
 import { lastResultEvent, runEventsAfter, type RunEventRow } from "../repositories/run-events.js";
 import { threadConfig, type ProtocolDeps } from "./deps.js";
+import type { Principal } from "../auth/principal.js";
+import { clientValues, seesEverything } from "./client-view.js";
 import { toWireValue } from "./wire-json.js";
 
 /** How long a reader waits between looks when no local worker signals (another process's). */
@@ -61,10 +63,15 @@ export async function untilFinished(
  * What `runs.wait` and `runs.join` answer: the run's last `values` event (the state, or at a
  * pause `{__interrupt__: [...]}`), `{__error__}` when it failed, else the thread's state.
  */
-export async function runResult(deps: ProtocolDeps, run: RunRow): Promise<unknown> {
+export async function runResult(
+  deps: ProtocolDeps,
+  run: RunRow,
+  principal: Principal,
+): Promise<unknown> {
+  const shown = (values: unknown) => (seesEverything(principal) ? values : clientValues(values));
   const last = await lastResultEvent(deps.pool, run.run_id);
   if (last?.event === "error") return { __error__: JSON.parse(last.data) as unknown };
-  if (last) return JSON.parse(last.data) as unknown;
+  if (last) return shown(JSON.parse(last.data) as unknown);
   const snapshot: StateSnapshot = await deps.graph.getState(threadConfig(run.thread_id));
-  return toWireValue(snapshot.values);
+  return shown(toWireValue(snapshot.values));
 }

@@ -22,7 +22,6 @@ import { checkAssistant } from "./assistant.js";
 import { mayRead, readableThread, type ProtocolDeps } from "./deps.js";
 import { resumeThroughReview } from "./resume.js";
 import { configurableSettings, runInput, type RunCreateBody, type RunInput } from "./schemas.js";
-import { protocolRunStatus } from "./views.js";
 
 /**
  * Agent Chat UI's "mark as resolved": `command: {goto: "__end__"}` alone. On signoff it closes
@@ -67,7 +66,7 @@ export async function createProtocolRun(
     metadata: body.metadata ?? {},
     context: contextOf(body),
   };
-  const thread = await threadFor(deps, principal, threadId, body);
+  const thread = await threadFor(deps, principal, threadId, body, !isResume(body));
   if (isResume(body)) {
     const resume = marksResolved(body) ? RESOLVED_IN_CHAT : body.command!.resume;
     await resumeThroughReview(deps, principal, thread.thread_id, resume, request);
@@ -81,6 +80,9 @@ function streamModesOf(body: RunCreateBody): string[] {
   const modes = body.stream_mode == null ? [] : [body.stream_mode].flat();
   return modes.length > 0 ? [...new Set(modes)] : ["values"];
 }
+
+/** Whether the run asks for its own graph settings (thresholds …), which only admins may. */
+export const asksForSettings = (body: RunCreateBody) => contextOf(body) !== null;
 
 /** The run's graph settings: its `context`, and settings named in `config.configurable`. */
 function contextOf(body: RunCreateBody): Record<string, unknown> | null {
@@ -106,6 +108,7 @@ async function threadFor(
   principal: Principal,
   threadId: string | undefined,
   body: RunCreateBody,
+  mayCreate: boolean,
 ): Promise<ThreadRow> {
   if (threadId !== undefined) {
     const row = await findThread(deps.pool, threadId);
@@ -113,7 +116,10 @@ async function threadFor(
       if (!mayRead(principal, row)) throw notFound("thread", threadId);
       return row;
     }
-    if (body.if_not_exists !== "create") throw notFound("thread", threadId);
+    if (body.if_not_exists !== "create" || !mayCreate) throw notFound("thread", threadId);
+  } else if (!mayCreate) {
+    // A resume answers an interrupt of an existing thread: it never starts one.
+    throw new InvalidInputError("thread_required", "a resume needs the thread it resumes");
   }
   const created = await insertIdleThread(deps.pool, {
     thread_id: threadId ?? randomUUID(),
@@ -153,6 +159,13 @@ async function startQuestion(
 ): Promise<void> {
   let request = given;
   refuseUnlessIdle(thread);
+  if (rawInput != null && thread.question) {
+    // A cancelled run's thread goes on from its checkpoint, which holds the question it asked.
+    throw new ConflictError(
+      "thread_asked",
+      "this thread was asked a question already; continue it with `input: null`, or create a new thread",
+    );
+  }
   let question = thread.question;
   let metadata: Record<string, unknown> = {};
   if (rawInput != null) {
@@ -237,12 +250,13 @@ export async function getRunById(deps: ProtocolDeps, principal: Principal, runId
   return run;
 }
 
-const RUN_STATUSES: Record<string, readonly string[]> = {
-  pending: ["queued"],
-  running: ["running"],
-  success: ["succeeded"],
-  error: ["failed"],
-  interrupted: ["failed"],
+/** A protocol run status as signoff's statuses (and whether the run was cancelled). */
+const RUN_STATUSES: Record<string, { statuses: readonly string[]; cancelled?: boolean }> = {
+  pending: { statuses: ["queued"] },
+  running: { statuses: ["running"] },
+  success: { statuses: ["succeeded"] },
+  error: { statuses: ["failed"], cancelled: false },
+  interrupted: { statuses: ["failed"], cancelled: true },
 };
 
 export async function listProtocolRuns(
@@ -252,12 +266,11 @@ export async function listProtocolRuns(
   query: { limit: number; offset: number; status?: string },
 ): Promise<RunRow[]> {
   await readableThread(deps, principal, threadId);
-  const rows = await runsOfThread(deps.pool, threadId, {
+  return runsOfThread(deps.pool, threadId, {
     limit: query.limit,
     offset: query.offset,
-    statuses: query.status ? RUN_STATUSES[query.status] : undefined,
+    ...(query.status ? RUN_STATUSES[query.status] : {}),
   });
-  return query.status ? rows.filter((r) => protocolRunStatus(r) === query.status) : rows;
 }
 
 /**
@@ -285,6 +298,7 @@ export async function cancelProtocolRun(
     }
     return row;
   });
+  if (cancelled) deps.signals.runCancelled(runId);
   deps.signals.runEventsWritten(runId);
   deps.signals.threadSettled(threadId);
   return cancelled ?? run;

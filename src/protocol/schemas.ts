@@ -67,9 +67,17 @@ export const threadCountBody = z.looseObject(threadFilter);
 
 export const historyBody = z.looseObject({
   limit: z.number().int().min(1).max(1000).default(10),
-  before: z.looseObject({ configurable: z.looseObject({}) }).optional(),
+  before: z
+    .looseObject({ configurable: z.looseObject({ checkpoint_id: z.string().max(100).optional() }) })
+    .optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
-  checkpoint: z.record(z.string(), z.unknown()).optional(),
+  // Which checkpoint of this thread to start from; the thread is always the one of the path.
+  checkpoint: z
+    .looseObject({
+      checkpoint_id: z.string().max(100).optional(),
+      checkpoint_ns: z.string().max(500).optional(),
+    })
+    .optional(),
 });
 
 /**
@@ -122,11 +130,16 @@ export const configurableSettings = graphSettingsSchema.partial();
 
 /** A chat message as clients send it: LangChain's `{type, content}` or OpenAI's `{role, content}`. */
 const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
-export const inputMessage = z.looseObject({
-  type: z.string().optional(),
-  role: z.string().optional(),
-  content: z.union([z.string(), z.array(contentPart)]),
-});
+export const inputMessage = z
+  .looseObject({
+    // The kinds LangChain turns into messages without more fields (a tool message needs its call).
+    type: z.enum(["human", "ai", "system"]).optional(),
+    role: z.enum(["user", "human", "assistant", "ai", "system"]).optional(),
+    content: z.union([z.string(), z.array(contentPart)]),
+  })
+  .refine((m) => m.type !== undefined || m.role !== undefined, {
+    message: "a message needs `type` (human, ai, system) or `role` (user, assistant, system)",
+  });
 
 export const runInput = z
   .looseObject({

@@ -26,8 +26,8 @@ async function lastCheckpoint(deps: ProtocolDeps, threadId: string) {
   return snapshot.createdAt ? snapshot : undefined;
 }
 
-async function viewOf(deps: ProtocolDeps, row: ThreadRow) {
-  return threadView(row, await lastCheckpoint(deps, row.thread_id));
+async function viewOf(deps: ProtocolDeps, row: ThreadRow, principal: Principal) {
+  return threadView(row, await lastCheckpoint(deps, row.thread_id), principal);
 }
 
 export async function createThread(
@@ -42,15 +42,15 @@ export async function createThread(
     created_by: principal.name,
     owner_id: principal.id,
   });
-  if (created) return viewOf(deps, created);
+  if (created) return viewOf(deps, created, principal);
   if (body.if_exists === "do_nothing") {
-    return viewOf(deps, await readableThread(deps, principal, threadId));
+    return viewOf(deps, await readableThread(deps, principal, threadId), principal);
   }
   throw new ConflictError("thread_exists", `thread ${threadId} already exists`);
 }
 
 export async function getProtocolThread(deps: ProtocolDeps, principal: Principal, id: string) {
-  return viewOf(deps, await readableThread(deps, principal, id));
+  return viewOf(deps, await readableThread(deps, principal, id), principal);
 }
 
 type Filter = z.infer<typeof threadCountBody>;
@@ -88,7 +88,7 @@ export async function searchProtocolThreads(
     countThreads(deps.pool, search),
   ]);
   const threads = [];
-  for (const row of rows) threads.push(await viewOf(deps, row));
+  for (const row of rows) threads.push(await viewOf(deps, row, principal));
   return { threads, total };
 }
 
@@ -102,26 +102,27 @@ export function countProtocolThreads(deps: ProtocolDeps, principal: Principal, b
  */
 export async function deleteProtocolThread(deps: ProtocolDeps, principal: Principal, id: string) {
   await readableThread(deps, principal, id);
-  if (await threadHasReviews(deps.pool, id)) {
-    throw new ConflictError(
-      "thread_kept",
-      "a thread that went to review is kept for the audit trail and cannot be deleted",
-    );
+  if (await threadHasReviews(deps.pool, id)) throw kept();
+  if (await hasActiveRun(deps.pool, id)) throw busyThread();
+  // Checked again by the delete itself: a review or run that came after the checks wins.
+  if (!(await deleteThreadRow(deps.pool, id))) {
+    throw (await threadHasReviews(deps.pool, id)) ? kept() : busyThread();
   }
-  if (await hasActiveRun(deps.pool, id)) {
-    throw new ConflictError(
-      "thread_busy",
-      "the thread has a run queued or running; cancel it first",
-    );
-  }
-  await deleteThreadRow(deps.pool, id);
   const saver = deps.graph.checkpointer;
   if (saver && typeof saver === "object") await saver.deleteThread(id);
 }
 
+const kept = () =>
+  new ConflictError(
+    "thread_kept",
+    "a thread that went to review is kept for the audit trail and cannot be deleted",
+  );
+const busyThread = () =>
+  new ConflictError("thread_busy", "the thread has a run queued or running; cancel it first");
+
 export async function protocolThreadState(deps: ProtocolDeps, principal: Principal, id: string) {
   await readableThread(deps, principal, id);
-  return threadState(await deps.graph.getState(threadConfig(id)));
+  return threadState(await deps.graph.getState(threadConfig(id)), principal);
 }
 
 export async function protocolThreadHistory(
@@ -131,7 +132,15 @@ export async function protocolThreadHistory(
   body: z.infer<typeof historyBody>,
 ) {
   await readableThread(deps, principal, id);
-  const config = { configurable: { thread_id: id, ...(body.checkpoint ?? {}) } };
+  // The path's thread, whatever the body names: the caller may read this one only.
+  const { checkpoint_id, checkpoint_ns } = body.checkpoint ?? {};
+  const config = {
+    configurable: {
+      thread_id: id,
+      ...(checkpoint_id !== undefined ? { checkpoint_id } : {}),
+      ...(checkpoint_ns !== undefined ? { checkpoint_ns } : {}),
+    },
+  };
   const states: StateSnapshot[] = [];
   for await (const snapshot of deps.graph.getStateHistory(config, {
     limit: body.limit,
@@ -140,7 +149,7 @@ export async function protocolThreadHistory(
   })) {
     states.push(snapshot);
   }
-  return states.map(threadState);
+  return states.map((snapshot) => threadState(snapshot, principal));
 }
 
 /**
@@ -176,6 +185,6 @@ export async function updateProtocolThreadState(
     );
   }
   const snapshot = await deps.graph.getState(threadConfig(id));
-  const state = threadState(snapshot) as { checkpoint: unknown };
+  const state = threadState(snapshot, principal);
   return { checkpoint: state.checkpoint, thread_id: row.thread_id };
 }

@@ -2,6 +2,8 @@ import type { StateSnapshot } from "@langchain/langgraph";
 import type { RunRow } from "../repositories/runs.js";
 import type { ThreadRow, ThreadStatus } from "../repositories/threads.js";
 import { ASSISTANT_ID, GRAPH_ID } from "./assistant.js";
+import type { Principal } from "../auth/principal.js";
+import { clientInterrupts, clientValues, seesEverything } from "./client-view.js";
 import { toWireValue } from "./wire-json.js";
 
 /**
@@ -45,9 +47,13 @@ function checkpointOf(config: StateSnapshot["config"] | undefined): CheckpointRe
   };
 }
 
-/** A checkpoint as the SDK's `ThreadState`. */
-export function threadState(snapshot: StateSnapshot) {
-  return toWireValue({
+/** A checkpoint as the SDK's `ThreadState`; a client sees only what client-view.ts allows. */
+export function threadState(snapshot: StateSnapshot, principal: Principal) {
+  const state = toWireValue<{
+    values: unknown;
+    tasks: { interrupts: unknown[]; result: unknown }[];
+    checkpoint: unknown;
+  }>({
     values: snapshot.values as unknown,
     next: snapshot.next,
     tasks: snapshot.tasks.map((task) => ({
@@ -66,6 +72,17 @@ export function threadState(snapshot: StateSnapshot) {
     checkpoint: checkpointOf(snapshot.config),
     parent_checkpoint: checkpointOf(snapshot.parentConfig),
   });
+  if (seesEverything(principal)) return state;
+  return {
+    ...state,
+    values: clientValues(state.values),
+    tasks: state.tasks.map((task) => ({
+      ...task,
+      interrupts: clientInterrupts({ task: task.interrupts }).task ?? [],
+      // What a node wrote: a draft, a verdict.
+      result: null,
+    })),
+  };
 }
 
 function errorMessage(error: unknown): string {
@@ -87,9 +104,15 @@ export function interruptsOf(snapshot: StateSnapshot | undefined) {
 }
 
 /** A thread as the SDK's `Thread`; `snapshot` is its last checkpoint (none before it ran). */
-export function threadView(row: ThreadRow, snapshot: StateSnapshot | undefined) {
+export function threadView(
+  row: ThreadRow,
+  snapshot: StateSnapshot | undefined,
+  principal: Principal,
+) {
   const status = protocolThreadStatus(row.status);
   const hasState = snapshot?.createdAt !== undefined;
+  const all = seesEverything(principal);
+  const values = hasState ? toWireValue<Record<string, unknown>>(snapshot.values) : null;
   return {
     thread_id: row.thread_id,
     created_at: row.created_at.toISOString(),
@@ -97,8 +120,8 @@ export function threadView(row: ThreadRow, snapshot: StateSnapshot | undefined) 
     state_updated_at: snapshot?.createdAt ?? row.updated_at.toISOString(),
     metadata: { ...row.metadata, graph_id: GRAPH_ID, assistant_id: ASSISTANT_ID },
     status,
-    values: hasState ? toWireValue<Record<string, unknown>>(snapshot.values) : null,
-    interrupts: interruptsOf(snapshot),
+    values: all ? values : clientValues(values),
+    interrupts: all ? interruptsOf(snapshot) : clientInterrupts(interruptsOf(snapshot)),
     error: status === "error" ? row.error : null,
     config: {},
   };

@@ -114,12 +114,13 @@ export async function findRun(db: Queryable, runId: string): Promise<RunRow | un
 export async function runsOfThread(
   db: Queryable,
   threadId: string,
-  page: { limit: number; offset: number; statuses?: readonly string[] },
+  page: { limit: number; offset: number; statuses?: readonly string[]; cancelled?: boolean },
 ): Promise<RunRow[]> {
   const { rows } = await db.query<RunRow>(
     `SELECT * FROM runs WHERE thread_id = $1 AND ($2::text[] IS NULL OR status = ANY($2))
+       AND ($5::boolean IS NULL OR (cancelled_at IS NOT NULL) = $5)
      ORDER BY created_at DESC, run_id DESC LIMIT $3 OFFSET $4`,
-    [threadId, page.statuses ?? null, page.limit, page.offset],
+    [threadId, page.statuses ?? null, page.limit, page.offset, page.cancelled ?? null],
   );
   return rows;
 }
@@ -143,7 +144,9 @@ export async function cancelRun(db: Queryable, runId: string): Promise<RunRow | 
   const { rows } = await db.query<RunRow>(
     `WITH cancelled AS (
        UPDATE runs SET status = 'failed', error = 'cancelled', cancelled_at = now(),
-         finished_at = now(), lease_until = NULL
+         finished_at = now(),
+         -- A running one keeps its worker's lease: the thread's next run waits for that worker.
+         lease_until = CASE WHEN status = 'running' THEN lease_until END
        WHERE run_id = $1 AND status IN ('queued', 'running') RETURNING *)
      SELECT cancelled.* FROM cancelled
      CROSS JOIN LATERAL (SELECT pg_notify('${CHANNELS.runEvents}', cancelled.run_id::text),
@@ -173,8 +176,11 @@ export async function claimRun(
               OR (r.status = 'running' AND r.lease_until < now()))
          AND NOT EXISTS (
            SELECT 1 FROM runs o
-           WHERE o.thread_id = r.thread_id AND o.status IN ('queued', 'running')
-             AND (o.created_at, o.run_id) < (r.created_at, r.run_id))
+           WHERE o.thread_id = r.thread_id AND (o.created_at, o.run_id) < (r.created_at, r.run_id)
+             AND (o.status IN ('queued', 'running')
+                  -- Cancelled while running: its worker may write checkpoints until it stops,
+                  -- at the latest when its lease runs out.
+                  OR (o.cancelled_at IS NOT NULL AND o.lease_until > now())))
        ORDER BY r.created_at, r.run_id
        LIMIT 1
        FOR UPDATE SKIP LOCKED)
@@ -216,6 +222,21 @@ export async function renewLease(
     [lease.runId, lease.workerId, lease.attempt, leaseSeconds],
   );
   return rowCount === 1;
+}
+
+/**
+ * The worker of a cancelled run has stopped: the lease it kept goes, so the thread's next run
+ * can start (and workers everywhere are told).
+ */
+export async function releaseCancelledRun(db: Queryable, lease: Lease): Promise<void> {
+  await db.query(
+    `WITH released AS (
+       UPDATE runs SET lease_until = NULL
+       WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND cancelled_at IS NOT NULL
+       RETURNING run_id)
+     SELECT pg_notify('${CHANNELS.runs}', run_id::text) FROM released`,
+    [lease.runId, lease.workerId, lease.attempt],
+  );
 }
 
 export async function finishRun(db: Queryable, lease: Lease): Promise<boolean> {

@@ -231,7 +231,17 @@ export async function threadHasReviews(db: Queryable, threadId: string): Promise
 }
 
 /** Deletes the thread and its runs; its checkpoints are the checkpointer's to delete. */
+/**
+ * Deletes a thread that never went to review and has no run queued or running, in one
+ * statement, so neither can appear between a check and the delete. False when it was kept.
+ */
 export async function deleteThreadRow(db: Queryable, threadId: string): Promise<boolean> {
-  const { rowCount } = await db.query("DELETE FROM threads WHERE thread_id = $1", [threadId]);
+  const { rowCount } = await db.query(
+    `DELETE FROM threads t WHERE t.thread_id = $1
+       AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.thread_id = t.thread_id)
+       AND NOT EXISTS (SELECT 1 FROM runs u WHERE u.thread_id = t.thread_id
+                       AND u.status IN ('queued', 'running'))`,
+    [threadId],
+  );
   return rowCount === 1;
 }

@@ -79,6 +79,21 @@ export async function executeRun(
         deps.signals?.runEventsWritten(run.run_id),
       )
     : undefined;
+  try {
+    return await executeWith(deps, run, config, writer);
+  } catch (error) {
+    // Whatever was pushed goes in before the worker appends the run's `error` event after it.
+    await writer?.flush().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function executeWith(
+  deps: ExecutorDeps,
+  run: RunRow,
+  config: Parameters<SignoffGraph["invoke"]>[1] & { configurable: { thread_id: string } },
+  writer: RunEventWriter | undefined,
+): Promise<RunOutcome> {
   writer?.push("metadata", { run_id: run.run_id, attempt: run.attempts });
   const drive = (input: Parameters<SignoffGraph["invoke"]>[0]) =>
     writer

@@ -30,6 +30,17 @@ export class RunSignals {
     this.emitter.emit(`run-events:${runId}`);
   }
 
+  /** A client cancelled this run: a worker here executing it stops (src/runs/worker.ts). */
+  runCancelled(runId: string): void {
+    this.emitter.emit("run-cancelled", runId);
+  }
+
+  /** Calls `listener` with each cancelled run's id until the returned function is called. */
+  onRunCancelled(listener: (runId: string) => void): () => void {
+    this.emitter.on("run-cancelled", listener);
+    return () => this.emitter.off("run-cancelled", listener);
+  }
+
   /** Wakes every waiter and worker to look again (after a gap in cross-process signals). */
   resync(): void {
     this.emitter.emit(RESYNC);

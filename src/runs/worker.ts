@@ -3,7 +3,14 @@ import type pg from "pg";
 import { z } from "zod";
 import type { Logger } from "../logger.js";
 import { setThreadStatus } from "../repositories/threads.js";
-import { claimRun, failRun, leaseOf, renewLease, type RunRow } from "../repositories/runs.js";
+import {
+  claimRun,
+  failRun,
+  leaseOf,
+  releaseCancelledRun,
+  renewLease,
+  type RunRow,
+} from "../repositories/runs.js";
 import { withTransaction } from "../db/database.js";
 import { isDatabaseUnavailable } from "../db/errors.js";
 import { appendRunEvent } from "../repositories/run-events.js";
@@ -120,6 +127,14 @@ export class Worker {
         .catch((err: unknown) => log.warn({ err }, "lease renewal failed"));
     }, leaseMs / 3);
     heartbeat.unref();
+    // A client cancelled it here: stop now (elsewhere, the next heartbeat finds the lease gone).
+    let cancelled = false;
+    const stopListening = this.options.signals.onRunCancelled((runId) => {
+      if (runId !== run.run_id || controller.signal.aborted) return;
+      cancelled = true;
+      log.info("run cancelled; stopping it");
+      controller.abort(new Error("cancelled"));
+    });
 
     const started = Date.now();
     void (async () => {
@@ -143,6 +158,13 @@ export class Worker {
         await this.handleFailure(run, error, log);
       } finally {
         clearInterval(heartbeat);
+        stopListening();
+        if (cancelled) {
+          await releaseCancelledRun(this.options.pool, leaseOf(run)).catch((err: unknown) =>
+            log.warn({ err }, "could not release a cancelled run's lease; it runs out by itself"),
+          );
+          this.options.signals.runEnqueued();
+        }
         if (this.active.get(run.run_id) === controller) this.active.delete(run.run_id);
         this.options.signals.threadSettled(run.thread_id);
         this.options.signals.runEventsWritten(run.run_id);

@@ -4,6 +4,7 @@ import { stream } from "hono/streaming";
 import { z } from "zod";
 import type { Role } from "../../../auth/keys.js";
 import { hasRole } from "../../../auth/principal.js";
+import { clientEvent, seesEverything } from "../../../protocol/client-view.js";
 import { runEvents } from "../../../protocol/run-stream.js";
 import type { ApiEnv } from "../../app.js";
 import { ApiError } from "../../errors.js";
@@ -66,8 +67,12 @@ export function sseOfRun(
         );
       }
     });
+    // Every event keeps its id, so a client that rejoins after a skipped one misses nothing.
+    const all = seesEverything(c.var.principal);
     for await (const event of runEvents(deps, runId, afterSeq, aborted.signal)) {
-      await sse.writeSSE({ id: String(event.seq), event: event.event, data: event.data });
+      const data = all ? event.data : clientEvent(event.event, event.data);
+      if (data === undefined) continue;
+      await sse.writeSSE({ id: String(event.seq), event: event.event, data });
     }
     ended = !aborted.signal.aborted;
   });
@@ -84,12 +89,22 @@ export function lastEventSeq(c: Context<ApiEnv>): number {
  * A JSON answer that takes a while (runs.wait, runs.join): newlines keep the connection alive
  * every second, as LangGraph Platform does, then the JSON (leading whitespace is valid JSON).
  */
-export function jsonAfterKeepAlive(c: Context<ApiEnv>, result: () => Promise<unknown>): Response {
+export function jsonAfterKeepAlive(
+  c: Context<ApiEnv>,
+  result: (signal: AbortSignal) => Promise<unknown>,
+): Response {
   c.header("Content-Type", "application/json");
   return stream(c, async (out) => {
+    // A client that leaves stops the wait (and its timers) rather than the run.
+    const gone = new AbortController();
+    out.onAbort(() => gone.abort());
     const timer = setInterval(() => void out.write("\n"), 1000);
     try {
-      const value = await result();
+      const value = await result(gone.signal);
+      if (gone.signal.aborted) {
+        clearInterval(timer);
+        return;
+      }
       clearInterval(timer);
       await out.write(JSON.stringify(value));
     } catch (error) {

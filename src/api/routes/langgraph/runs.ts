@@ -8,6 +8,7 @@ import {
   createProtocolRun,
   getProtocolRun,
   getRunById,
+  asksForSettings,
   isResume,
   listProtocolRuns,
 } from "../../../protocol/runs.js";
@@ -81,6 +82,8 @@ const streamed = (response: Response) => response as never;
 async function create(c: Context<ApiEnv>, threadId: string | undefined, body: RunCreateBody) {
   if (isResume(body)) assertRole(c, "reviewer", "admin");
   else assertRole(c, "client", "admin");
+  // Thresholds decide what a human sees: a client may not lower them for its own runs.
+  if (asksForSettings(body)) assertRole(c, "admin");
   const run = await createProtocolRun(c.var.services.protocol, c.var.principal, threadId, body);
   c.header(
     "Content-Location",
@@ -111,7 +114,9 @@ function streamOf(c: Context<ApiEnv>, run: RunRow, body: RunCreateBody): Respons
 function waitFor(c: Context<ApiEnv>, run: RunRow): never {
   const deps = c.var.services.protocol;
   return streamed(
-    jsonAfterKeepAlive(c, async () => runResult(deps, await untilFinished(deps, run))),
+    jsonAfterKeepAlive(c, async (signal) =>
+      runResult(deps, await untilFinished(deps, run, signal), c.var.principal),
+    ),
   );
 }
 
