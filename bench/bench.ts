@@ -576,6 +576,7 @@ async function startWorkerProcesses(
         DATABASE_URL: env.DATABASE_URL,
         DATABASE_POOL_SIZE: String(env.DATABASE_POOL_SIZE),
         WORKER_CONCURRENCY: String(env.WORKER_CONCURRENCY),
+        CHECKPOINT_DURABILITY: env.CHECKPOINT_DURABILITY,
         MODEL_PROVIDER: "offline",
         SEED_SAMPLE_KB: "false",
         LOG_LEVEL: "warn",
@@ -992,7 +993,7 @@ async function main(): Promise<void> {
     "",
     `  machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, node ${m.node}, ${m.platform}`,
     `  1-min load average when each target started measuring: ${results.map((r) => `${r.target} ${r.load_average_at_start}`).join(", ")}`,
-    `  settings: WORKER_CONCURRENCY=${env.WORKER_CONCURRENCY} DATABASE_POOL_SIZE=${env.DATABASE_POOL_SIZE} (postgres) MODEL_PROVIDER=offline`,
+    `  settings: WORKER_CONCURRENCY=${env.WORKER_CONCURRENCY} DATABASE_POOL_SIZE=${env.DATABASE_POOL_SIZE} (postgres) CHECKPOINT_DURABILITY=${env.CHECKPOINT_DURABILITY} MODEL_PROVIDER=offline`,
     "",
   ].join("\n");
   process.stdout.write(out);

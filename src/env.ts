@@ -53,6 +53,12 @@ export const envSchema = z.object({
   /** JSON file with the guard's policy rules; the built-in policy is used when absent. */
   POLICY_FILE: z.string().min(1).optional(),
 
+  /**
+   * When the workers write a run's checkpoints: `exit` (default) once when the run pauses or ends,
+   * about half the statements and a third fewer commits (a crash mid-run replays the run from its
+   * start); `async` or `sync` after every step (history, and Studio's time travel, show each node).
+   */
+  CHECKPOINT_DURABILITY: z.enum(["exit", "async", "sync"]).default("exit"),
   /** Run workers inside the API process (the single-process default). */
   WORKERS_IN_PROCESS: booleanFlag.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),

@@ -116,6 +116,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       reviewPolicy,
       emit,
       signals,
+      durability: env.CHECKPOINT_DURABILITY,
     };
     const worker = options.startWorker
       ? new Worker({

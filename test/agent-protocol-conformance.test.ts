@@ -22,6 +22,8 @@ import { listen } from "./support/http.js";
 
 /** Slow enough that a run is still going when a test cancels it or drops its stream. */
 const MODEL_LATENCY = { OFFLINE_MODEL_LATENCY_MS: "300" };
+/** The dev server checkpoints every step; so does signoff with this (its default is `exit`). */
+const LIKE_THE_DEV_SERVER = { ...MODEL_LATENCY, CHECKPOINT_DURABILITY: "async" };
 
 /**
  * The run's configuration that the dev server copies into every checkpoint's metadata and every
@@ -114,7 +116,7 @@ describe("the Agent Protocol suite on the CLI dev server (reference)", () => {
 });
 
 describe.each(testDatabases)("the Agent Protocol suite on signoff ($name)", (kind) => {
-  const h = useHarness(kind, { env: MODEL_LATENCY });
+  const h = useHarness(kind, { env: LIKE_THE_DEV_SERVER });
   let server: Awaited<ReturnType<typeof listen>> | undefined;
   let target: ProtocolTarget;
   const played = new Map<string, Transcript>();

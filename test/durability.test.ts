@@ -96,104 +96,120 @@ describe.each(testDatabases)("durability ($name)", (kind) => {
     ).toBe(1);
   });
 
-  it("a run whose worker died mid-run is taken by another worker and continues from its checkpoint", async () => {
-    const api = await startHarness(db, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
-    const logger = createLogger("silent");
-    const offline = createOfflineProviders(db.pool);
-    let generateCalls = 0;
-    const hanging: Providers = {
-      ...offline,
-      generator: {
-        generate: () => {
-          generateCalls++;
-          return new Promise(() => undefined); // the process "dies" while the model is busy
+  // `exit` (the default) stores nothing while a run runs, `async` every step.
+  it.each(["exit", "async"] as const)(
+    "a run whose worker died mid-run is taken by another worker and continues from its checkpoint (%s)",
+    async (durability) => {
+      const api = await startHarness(db, { worker: false, env: { SEED_SAMPLE_KB: "false" } });
+      const logger = createLogger("silent");
+      const offline = createOfflineProviders(db.pool);
+      let generateCalls = 0;
+      const hanging: Providers = {
+        ...offline,
+        generator: {
+          generate: () => {
+            generateCalls++;
+            return new Promise(() => undefined); // the process "dies" while the model is busy
+          },
         },
-      },
-    };
-    let retrieveCallsAfterCrash = 0;
-    const counting: Providers = {
-      ...offline,
-      retriever: {
-        retrieve: (q, k) => {
-          retrieveCallsAfterCrash++;
-          return offline.retriever.retrieve(q, k);
+      };
+      let retrieveCallsAfterCrash = 0;
+      const counting: Providers = {
+        ...offline,
+        retriever: {
+          retrieve: (q, k) => {
+            retrieveCallsAfterCrash++;
+            return offline.retriever.retrieve(q, k);
+          },
+          getPassages: (ids) => offline.retriever.getPassages(ids),
         },
-        getPassages: (ids) => offline.retriever.getPassages(ids),
-      },
-    };
-    const workerWith = (providers: Providers, id: string) =>
-      new Worker({
-        pool: db.pool,
-        logger,
-        signals: api.runtime.signals,
-        concurrency: 1,
-        leaseSeconds: 2,
-        pollMs: 50,
-        workerId: id,
-        execute: (run, signal) =>
-          executeRun(
-            { ...api.runtime.executorDeps, context: { ...api.runtime.context, providers } },
-            run,
-            signal,
-          ),
-      });
+      };
+      const workerWith = (providers: Providers, id: string) =>
+        new Worker({
+          pool: db.pool,
+          logger,
+          signals: api.runtime.signals,
+          concurrency: 1,
+          leaseSeconds: 2,
+          pollMs: 50,
+          workerId: id,
+          execute: (run, signal) =>
+            executeRun(
+              {
+                ...api.runtime.executorDeps,
+                durability,
+                context: { ...api.runtime.context, providers },
+              },
+              run,
+              signal,
+            ),
+        });
 
-    // Stop the suite's own worker so only the two below take runs.
-    await h.runtime.worker?.stop();
-    const created = await api.call("POST", "/threads", { question: QUESTIONS.highRisk });
-    const threadId = created.body.thread_id as string;
-    const first = workerWith(hanging, "worker-that-dies");
-    first.start();
-    const config = { configurable: { thread_id: threadId } };
-    await until(
-      async () =>
-        generateCalls === 1 && (await api.runtime.graph.getState(config)).next.includes("generate"),
-      "the first worker to reach generate",
-    );
-    await first.crash();
-    const leased = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [
-      threadId,
-    ]);
-    expect(leased.rows[0]).toMatchObject({
-      status: "running",
-      worker_id: "worker-that-dies",
-      attempts: 1,
-    });
-
-    const second = workerWith(counting, "worker-that-survives");
-    second.start();
-    try {
-      const paused = await waitForThread(
-        { pool: db.pool, signals: api.runtime.signals },
-        threadId,
-        20,
+      // Stop the suite's own worker so only the two below take runs.
+      await h.runtime.worker?.stop();
+      const created = await api.call("POST", "/threads", { question: QUESTIONS.highRisk });
+      const threadId = created.body.thread_id as string;
+      const first = workerWith(hanging, "worker-that-dies");
+      first.start();
+      const config = { configurable: { thread_id: threadId } };
+      await until(
+        async () =>
+          generateCalls === 1 &&
+          (durability === "exit" ||
+            (await api.runtime.graph.getState(config)).next.includes("generate")),
+        "the first worker to reach generate",
       );
-      expect(paused.status).toBe("awaiting_review");
-      // guard and retrieve had checkpointed: the new worker did not run them again.
-      expect(retrieveCallsAfterCrash).toBe(0);
-      const runs = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [
+      // Under exit nothing of the run is stored while it runs.
+      if (durability === "exit") {
+        expect((await api.runtime.graph.getState(config)).createdAt).toBeUndefined();
+      }
+      await first.crash();
+      const leased = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [
         threadId,
       ]);
-      expect(runs.rows).toHaveLength(1);
-      expect(runs.rows[0]).toMatchObject({
-        status: "succeeded",
-        worker_id: "worker-that-survives",
-        attempts: 2,
+      expect(leased.rows[0]).toMatchObject({
+        status: "running",
+        worker_id: "worker-that-dies",
+        attempts: 1,
       });
-      expect(
-        await count(db, "SELECT count(*) AS n FROM reviews WHERE thread_id = $1", [threadId]),
-      ).toBe(1);
 
-      const review = await pendingReview(api, paused);
-      const done = await decide(api, review.review_id, { type: "approve" });
-      expect(done.status).toBe("completed");
-      expect(done.provenance).toBe("approved");
-    } finally {
-      await second.stop();
-      await api.close();
-      h.runtime.worker?.start();
-    }
-  });
+      const second = workerWith(counting, "worker-that-survives");
+      second.start();
+      try {
+        const paused = await waitForThread(
+          { pool: db.pool, signals: api.runtime.signals },
+          threadId,
+          20,
+        );
+        expect(paused.status).toBe("awaiting_review");
+        // guard and retrieve had checkpointed: the new worker did not run them again. Under exit
+        // the crash here is an abort, on which LangGraph stores the run's state on its way out (a
+        // process killed outright stores nothing: worker-kill.test.ts).
+        expect(retrieveCallsAfterCrash).toBe(0);
+        const runs = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [
+          threadId,
+        ]);
+        expect(runs.rows).toHaveLength(1);
+        expect(runs.rows[0]).toMatchObject({
+          status: "succeeded",
+          worker_id: "worker-that-survives",
+          attempts: 2,
+        });
+        expect(
+          await count(db, "SELECT count(*) AS n FROM reviews WHERE thread_id = $1", [threadId]),
+        ).toBe(1);
+
+        const review = await pendingReview(api, paused);
+        const done = await decide(api, review.review_id, { type: "approve" });
+        expect(done.status).toBe("completed");
+        expect(done.provenance).toBe("approved");
+      } finally {
+        await second.stop();
+        await api.close();
+        h.runtime.worker?.start();
+      }
+    },
+  );
 
   it("applies migrations once when several processes start together", async () => {
     const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);

@@ -63,7 +63,8 @@ describe("retention configuration", () => {
 });
 
 describe.each(testDatabases)("retention ($name)", (kind) => {
-  const h = useHarness(kind);
+  // Every step checkpointed: the longest histories, the ones pruning is for.
+  const h = useHarness(kind, { env: { CHECKPOINT_DURABILITY: "async" } });
 
   const count = (sql: string, params: unknown[] = []) => countRows(h, sql, params);
 

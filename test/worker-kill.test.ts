@@ -11,114 +11,136 @@ import { until } from "./support/until.js";
 // A real process killed with SIGKILL needs a database other processes can reach: the machine's
 // Postgres (TEST_DATABASE_URL, set by CI). The embedded database serves one process; the same
 // takeover is tested in process on it in durability.test.ts.
-describe.runIf(testDatabaseUrl)("a worker process killed mid-run (postgres)", () => {
-  let store: ReopenableDatabase;
-  let db: Database;
-  let api: Harness;
-  let survivor: Harness | undefined;
-  let bedrock: BedrockStandIn;
-  let child: ChildProcess | undefined;
-  let childLog = "";
+// Under both checkpoint durabilities: `exit` (the default) persists nothing mid-run, so the run
+// is replayed from its start; `async` persists every step, so the run goes on from the last one.
+describe.runIf(testDatabaseUrl).each(["exit", "async"] as const)(
+  "a worker process killed mid-run (postgres, CHECKPOINT_DURABILITY=%s)",
+  (durability) => {
+    let store: ReopenableDatabase;
+    let db: Database;
+    let api: Harness;
+    let survivor: Harness | undefined;
+    let bedrock: BedrockStandIn;
+    let child: ChildProcess | undefined;
+    let childLog = "";
 
-  beforeAll(async () => {
-    store = await reopenable("postgres");
-    db = await store.open();
-    api = await startHarness(db, { worker: false });
-    bedrock = await BedrockStandIn.start();
-  });
-  afterAll(async () => {
-    child?.kill("SIGKILL");
-    await survivor?.close();
-    await api?.close();
-    await db?.close();
-    await bedrock?.close();
-    await store?.destroy();
-  });
-
-  it("is taken over by another worker after its lease, continues from the checkpoint, and writes one review", async () => {
-    // The model never answers: the worker is killed while generation waits on it.
-    bedrock.replyText("never delivered", { delayMs: 120_000 });
-    child = spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], {
-      cwd: process.cwd(),
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL: store.url,
-        MODEL_PROVIDER: "bedrock",
-        BEDROCK_ENDPOINT_URL: bedrock.url,
-        AWS_DEFAULT_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-        AWS_SECRET_ACCESS_KEY: "secret",
-        RUN_LEASE_SECONDS: "3",
-        SEED_SAMPLE_KB: "false",
-        LOG_LEVEL: "info",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    beforeAll(async () => {
+      store = await reopenable("postgres");
+      db = await store.open();
+      api = await startHarness(db, { worker: false, env: { CHECKPOINT_DURABILITY: durability } });
+      bedrock = await BedrockStandIn.start();
     });
-    child.stdout!.on("data", (d: Buffer) => (childLog += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (childLog += d.toString()));
+    afterAll(async () => {
+      child?.kill("SIGKILL");
+      await survivor?.close();
+      await api?.close();
+      await db?.close();
+      await bedrock?.close();
+      await store?.destroy();
+    });
 
-    const created = await api.call("POST", "/threads", { question: QUESTIONS.highRisk });
-    expect(created.status).toBe(202);
-    const threadId = created.body.thread_id as string;
-    await until(
-      () => bedrock.requests.length > 0,
-      `the worker process to call the model\n${childLog}`,
-    );
-    // LangGraph writes checkpoints in the background (durability "async"): under load the
-    // model call can start before the checkpoint after retrieval is stored. Kill only once it
-    // is, so "continues from the checkpoint" is what is tested, not the machine's speed.
-    await until(async () => {
-      const { rows } = await db.pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM checkpoints
+    it("is taken over by another worker after its lease, continues from the checkpoint, and writes one review", async () => {
+      // The model never answers: the worker is killed while generation waits on it.
+      bedrock.replyText("never delivered", { delayMs: 120_000 });
+      child = spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], {
+        cwd: process.cwd(),
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL: store.url,
+          MODEL_PROVIDER: "bedrock",
+          BEDROCK_ENDPOINT_URL: bedrock.url,
+          AWS_DEFAULT_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+          AWS_SECRET_ACCESS_KEY: "secret",
+          RUN_LEASE_SECONDS: "3",
+          SEED_SAMPLE_KB: "false",
+          LOG_LEVEL: "info",
+          CHECKPOINT_DURABILITY: durability,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout!.on("data", (d: Buffer) => (childLog += d.toString()));
+      child.stderr!.on("data", (d: Buffer) => (childLog += d.toString()));
+
+      const created = await api.call("POST", "/threads", { question: QUESTIONS.highRisk });
+      expect(created.status).toBe(202);
+      const threadId = created.body.thread_id as string;
+      await until(
+        () => bedrock.requests.length > 0,
+        `the worker process to call the model\n${childLog}`,
+      );
+      const checkpointsAfterGuard = async () => {
+        const { rows } = await db.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM checkpoints
          WHERE thread_id = $1 AND (metadata->>'step')::int >= 1`,
+          [threadId],
+        );
+        return rows[0]!.n;
+      };
+      if (durability === "async") {
+        // LangGraph writes checkpoints in the background: under load the model call can start
+        // before the checkpoint after retrieval is stored. Kill only once it is, so "continues
+        // from the checkpoint" is what is tested, not the machine's speed.
+        await until(
+          async () => (await checkpointsAfterGuard()) > 0,
+          `the checkpoint after retrieval\n${childLog}`,
+        );
+      } else {
+        // Nothing of the run is stored until it pauses or ends.
+        expect(await checkpointsAfterGuard()).toBe(0);
+      }
+      const held = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [
+        threadId,
+      ]);
+      expect(held.rows[0]).toMatchObject({ status: "running", attempts: 1 });
+      const deadWorker = held.rows[0]!.worker_id;
+
+      child.kill("SIGKILL");
+      await new Promise((r) => child!.once("exit", r));
+
+      // Another process's worker (offline provider) takes the run once the lease has run out.
+      const other = await store.open();
+      survivor = await startHarness(other, {
+        worker: true,
+        env: { SEED_SAMPLE_KB: "false", CHECKPOINT_DURABILITY: durability },
+      });
+      const paused = await threadOf(survivor, threadId, 30);
+      const runs = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [
+        threadId,
+      ]);
+      // On a failure, say why: the run's error and what the killed process logged.
+      expect(paused.status, `${JSON.stringify(runs.rows)}\n${childLog}`).toBe("awaiting_review");
+      expect(runs.rows).toHaveLength(1);
+      expect(runs.rows[0]).toMatchObject({ status: "succeeded", attempts: 2 });
+      expect(runs.rows[0]!.worker_id).not.toBe(deadWorker);
+      const reviews = await db.pool.query(
+        "SELECT count(*)::int AS n FROM reviews WHERE thread_id = $1",
         [threadId],
       );
-      return rows[0]!.n > 0;
-    }, `the checkpoint after retrieval\n${childLog}`);
-    const held = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [threadId]);
-    expect(held.rows[0]).toMatchObject({ status: "running", attempts: 1 });
-    const deadWorker = held.rows[0]!.worker_id;
-
-    child.kill("SIGKILL");
-    await new Promise((r) => child!.once("exit", r));
-
-    // Another process's worker (offline provider) takes the run once the lease has run out.
-    const other = await store.open();
-    survivor = await startHarness(other, { worker: true, env: { SEED_SAMPLE_KB: "false" } });
-    const paused = await threadOf(survivor, threadId, 30);
-    const runs = await db.pool.query<RunRow>("SELECT * FROM runs WHERE thread_id = $1", [threadId]);
-    // On a failure, say why: the run's error and what the killed process logged.
-    expect(paused.status, `${JSON.stringify(runs.rows)}\n${childLog}`).toBe("awaiting_review");
-    expect(runs.rows).toHaveLength(1);
-    expect(runs.rows[0]).toMatchObject({ status: "succeeded", attempts: 2 });
-    expect(runs.rows[0]!.worker_id).not.toBe(deadWorker);
-    const reviews = await db.pool.query(
-      "SELECT count(*)::int AS n FROM reviews WHERE thread_id = $1",
-      [threadId],
-    );
-    expect(reviews.rows[0].n).toBe(1);
-    // The guard and retrieval the dead worker had checkpointed were not run again: one task each
-    // wrote their channels (riskTier is the guard's, retrieval the retriever's).
-    const tasks = await db.pool.query<{ channel: string; n: number }>(
-      `SELECT channel, count(DISTINCT task_id)::int AS n FROM checkpoint_writes
+      expect(reviews.rows[0].n).toBe(1);
+      // One task each wrote their channels (riskTier is the guard's, retrieval the retriever's):
+      // under async the guard and retrieval the dead worker had checkpointed were not run again;
+      // under exit the dead worker had stored nothing and the survivor ran it all, once.
+      const tasks = await db.pool.query<{ channel: string; n: number }>(
+        `SELECT channel, count(DISTINCT task_id)::int AS n FROM checkpoint_writes
        WHERE thread_id = $1 AND channel IN ('riskTier', 'retrieval', 'draft') GROUP BY channel`,
-      [threadId],
-    );
-    const writers = Object.fromEntries(tasks.rows.map((r) => [r.channel, r.n]));
-    const trail = await db.pool.query(
-      `SELECT checkpoint_id, task_id, channel FROM checkpoint_writes
+        [threadId],
+      );
+      const writers = Object.fromEntries(tasks.rows.map((r) => [r.channel, r.n]));
+      const trail = await db.pool.query(
+        `SELECT checkpoint_id, task_id, channel FROM checkpoint_writes
        WHERE thread_id = $1 ORDER BY checkpoint_id, task_id, idx`,
-      [threadId],
-    );
-    expect(writers, `${JSON.stringify(trail.rows)}\n${childLog}`).toEqual({
-      riskTier: 1,
-      retrieval: 1,
-      draft: 1,
-    });
+        [threadId],
+      );
+      // Under exit a run's writes go into the checkpoint it stores at the pause, not one by one.
+      expect(writers, `${JSON.stringify(trail.rows)}\n${childLog}`).toEqual(
+        durability === "async" ? { riskTier: 1, retrieval: 1, draft: 1 } : {},
+      );
 
-    const review = await pendingReview(survivor, paused);
-    expect(review.card.draft?.provider).toBe("offline-extractive");
-    const done = await decide(survivor, review.review_id, { type: "approve" });
-    expect(done).toMatchObject({ status: "completed", provenance: "approved" });
-  });
-});
+      const review = await pendingReview(survivor, paused);
+      expect(review.card.draft?.provider).toBe("offline-extractive");
+      const done = await decide(survivor, review.review_id, { type: "approve" });
+      expect(done).toMatchObject({ status: "completed", provenance: "approved" });
+    });
+  },
+);

@@ -28,6 +28,12 @@ export interface ExecutorDeps {
   reviewPolicy: ReviewPolicy;
   /** Records a webhook event inside the caller's transaction (a no-op without webhooks). */
   emit: EmitEvent;
+  /**
+   * When a run's checkpoints are written (CHECKPOINT_DURABILITY): `exit` (default), once when the
+   * run pauses or ends, so a crash mid-run replays the run from its start (nodes have no side
+   * effects before `interrupt()`); `async`/`sync`, after every step.
+   */
+  durability?: "exit" | "async" | "sync";
 }
 
 export interface PendingInterrupt {
@@ -59,6 +65,7 @@ export async function executeRun(
 ): Promise<RunOutcome> {
   const config = {
     configurable: { thread_id: run.thread_id },
+    durability: deps.durability ?? "exit",
     // The run's own settings (a protocol client's context) over the deployment's.
     context: mergeContext(deps.context, (run.context as Partial<GraphContext> | null) ?? undefined),
     signal,
