@@ -142,7 +142,9 @@ async function load(pool: pg.Pool, pending: number, decided: number, now: Date):
          '{"kind": "bench", "score": 0.4, "threshold": 0.5}'::jsonb,
          jsonb_build_object('action_request', jsonb_build_object('action', 'review',
            'args', jsonb_build_object('question', 'bench question ' || i)),
-           'config', '{}'::jsonb, 'description', 'bench'),
+           'config', '{}'::jsonb, 'description', 'bench',
+           'card', jsonb_build_object('stage', CASE WHEN d < 0.6 THEN 'retrieval' ELSE 'answer' END,
+             'reasons', '["bench reason"]'::jsonb, 'question', 'bench question ' || i)),
          created,
          CASE WHEN pending AND f < 0.007 THEN 'reviewer-' || floor(g * 50)::int END,
          CASE WHEN pending AND f < 0.005 THEN $3::timestamptz + interval '5 minutes'

@@ -1,7 +1,7 @@
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { openDatabase, type Database } from "./db/database.js";
 import { isDatabaseUnavailable } from "./db/errors.js";
 import { migrate } from "./db/migrate.js";
+import { OneStatementSaver } from "./db/one-statement-saver.js";
 import { listenerConnection, NotificationListener } from "./db/notifications.js";
 import type { Env } from "./env.js";
 import type { GraphContext, GraphSettings } from "./graph/configuration.js";
@@ -104,7 +104,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (env.SEED_SAMPLE_KB) await seedSampleKnowledgeBase(db.pool, logger);
     const policy = await loadPolicy(env.POLICY_FILE);
     const providers = options.providers ?? (await createProviders(env, db.pool));
-    const graph = compileGraph(new PostgresSaver(db.pool));
+    // The stock tables, each checkpoint and write batch in one statement.
+    const graph = compileGraph(new OneStatementSaver(db.pool));
     const context: GraphContext = { providers, policy, settings: settingsFromEnv(env) };
     const signals = new RunSignals();
     const reviewPolicy = await loadReviewPolicy(env.REVIEW_POLICY_FILE);

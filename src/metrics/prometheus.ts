@@ -1,6 +1,10 @@
 import type { Queryable } from "../db/database.js";
+import { reviewCounts, type CountFamily, type CountRow } from "../repositories/review-counts.js";
 
-/** Seconds; from a minute to a day, the range review latencies live in. */
+/**
+ * Seconds; from a minute to a day, the range review latencies live in. The same buckets are in
+ * migration 0009's review_latency_bucket(), which files each duration under one of them.
+ */
 const LATENCY_BUCKETS = [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400];
 
 type Labels = Record<string, string>;
@@ -34,32 +38,29 @@ class Exposition {
   }
 }
 
-/** Cumulative histogram buckets from the raw durations, computed in SQL. */
-async function histogramRows(db: Queryable, durationSql: string) {
-  const buckets = LATENCY_BUCKETS.map(
-    (le, i) => `count(*) FILTER (WHERE d <= ${le}) AS b${i}`,
-  ).join(", ");
-  const { rows } = await db.query<Record<string, string>>(
-    `SELECT stage, ${buckets}, count(*) AS n, coalesce(sum(d), 0) AS total
-     FROM (${durationSql}) x GROUP BY stage ORDER BY stage`,
-  );
-  return rows;
-}
-
-function histogram(
-  out: Exposition,
-  name: string,
-  help: string,
-  rows: Record<string, string>[],
-): void {
+/**
+ * A histogram family from the kept per-bucket counts (migration 0009 stores each duration under
+ * the smallest `le` it fits, "+Inf" past the last): buckets made cumulative here, by stage.
+ */
+function histogram(out: Exposition, name: string, help: string, rows: CountRow[]): void {
   out.family(name, "histogram", help);
+  const stages = new Map<string, { le: Map<string, number>; n: number; total: number }>();
   for (const row of rows) {
-    LATENCY_BUCKETS.forEach((le, i) =>
-      out.sample(`${name}_bucket`, { stage: row.stage!, le: String(le) }, Number(row[`b${i}`])),
-    );
-    out.sample(`${name}_bucket`, { stage: row.stage!, le: "+Inf" }, Number(row.n));
-    out.sample(`${name}_sum`, { stage: row.stage! }, Number(row.total));
-    out.sample(`${name}_count`, { stage: row.stage! }, Number(row.n));
+    const stage = stages.get(row.key1) ?? { le: new Map<string, number>(), n: 0, total: 0 };
+    stage.le.set(row.key2, row.n);
+    stage.n += row.n;
+    stage.total += row.seconds;
+    stages.set(row.key1, stage);
+  }
+  for (const [stage, { le: perBucket, n, total }] of stages) {
+    let cumulative = 0;
+    for (const le of LATENCY_BUCKETS) {
+      cumulative += perBucket.get(String(le)) ?? 0;
+      out.sample(`${name}_bucket`, { stage, le: String(le) }, cumulative);
+    }
+    out.sample(`${name}_bucket`, { stage, le: "+Inf" }, n);
+    out.sample(`${name}_sum`, { stage }, total);
+    out.sample(`${name}_count`, { stage }, n);
   }
 }
 
@@ -72,48 +73,29 @@ function histogram(
 export async function renderMetrics(db: Queryable): Promise<string> {
   const out = new Exposition();
 
-  // Independent reads, sent together: on a pool they run on several connections at once. Each is
-  // answered from a partial index of its own (migration 0007), index-only where it can be.
-  const [depth, toClaim, toDecision, escalations, decisions, threads, runs, outbox] =
-    await Promise.all([
-      db.query<{ stage: string; risk_tier: string; queue: string; n: string }>(
-        `SELECT stage, risk_tier, queue, count(*) AS n FROM reviews WHERE status = 'pending'
-         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-      ),
-      histogramRows(
-        db,
-        "SELECT stage, extract(epoch FROM first_claimed_at - created_at)::float8 AS d FROM reviews WHERE first_claimed_at IS NOT NULL",
-      ),
-      histogramRows(
-        db,
-        "SELECT stage, extract(epoch FROM decided_at - created_at)::float8 AS d FROM reviews WHERE decided_at IS NOT NULL",
-      ),
-      db.query<{ stage: string; risk_tier: string; n: string }>(
-        `SELECT stage, risk_tier, count(*) AS n FROM reviews WHERE escalated_at IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2`,
-      ),
-      db.query<{ stage: string; decision_type: string; sla: boolean; n: string }>(
-        `SELECT stage, decision_type, decided_by = 'system:sla' AS sla, count(*) AS n FROM reviews
-         WHERE status = 'decided' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-      ),
-      db.query<{ status: string; provenance: string | null; n: string }>(
-        "SELECT status, provenance, count(*) AS n FROM threads GROUP BY 1, 2 ORDER BY 1, 2",
-      ),
-      db.query<{ status: string; n: string }>(
-        "SELECT status, count(*) AS n FROM runs WHERE status IN ('queued', 'running') GROUP BY 1 ORDER BY 1",
-      ),
-      // Two counts, each on its partial index, rather than one pass over every event ever sent.
-      db.query<{ pending: string; failed: string }>(
-        `SELECT (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL) AS pending,
-                (SELECT count(*) FROM outbox WHERE failed_at IS NOT NULL) AS failed`,
-      ),
-    ]);
+  // Independent reads, sent together: on a pool they run on several connections at once. The
+  // review and thread families are counts kept by triggers (migration 0009), a few hundred rows
+  // however many reviews there are; runs and the outbox are counted over their partial indexes,
+  // which hold only what is in flight (queued or running runs, undelivered or failed events).
+  const [counts, runs, outbox] = await Promise.all([
+    reviewCounts(db),
+    db.query<{ status: string; n: string }>(
+      "SELECT status, count(*) AS n FROM runs WHERE status IN ('queued', 'running') GROUP BY 1 ORDER BY 1",
+    ),
+    // Two counts, each on its partial index, rather than one pass over every event ever sent.
+    db.query<{ pending: string; failed: string }>(
+      `SELECT (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL) AS pending,
+              (SELECT count(*) FROM outbox WHERE failed_at IS NOT NULL) AS failed`,
+    ),
+  ]);
+  const family = (name: CountFamily) => counts.filter((r) => r.family === name);
 
   out.family("signoff_review_queue_depth", "gauge", "Reviews waiting for a decision.");
-  for (const r of depth.rows) {
+  for (const r of family("pending")) {
     out.sample(
       "signoff_review_queue_depth",
-      { stage: r.stage, risk_tier: r.risk_tier, queue: r.queue },
-      Number(r.n),
+      { stage: r.key1, risk_tier: r.key2, queue: r.key3 },
+      r.n,
     );
   }
 
@@ -121,13 +103,13 @@ export async function renderMetrics(db: Queryable): Promise<string> {
     out,
     "signoff_review_time_to_claim_seconds",
     "From a review's creation to its first claim.",
-    toClaim,
+    family("claim_latency"),
   );
   histogram(
     out,
     "signoff_review_time_to_decision_seconds",
     "From a review's creation to its decision.",
-    toDecision,
+    family("decision_latency"),
   );
 
   out.family(
@@ -135,12 +117,8 @@ export async function renderMetrics(db: Queryable): Promise<string> {
     "counter",
     "Reviews escalated (overdue or disputed).",
   );
-  for (const r of escalations.rows) {
-    out.sample(
-      "signoff_review_escalations_total",
-      { stage: r.stage, risk_tier: r.risk_tier },
-      Number(r.n),
-    );
+  for (const r of family("escalated")) {
+    out.sample("signoff_review_escalations_total", { stage: r.key1, risk_tier: r.key2 }, r.n);
   }
 
   out.family(
@@ -148,25 +126,17 @@ export async function renderMetrics(db: Queryable): Promise<string> {
     "counter",
     "Review decisions by stage and type (by: human or sla).",
   );
-  for (const r of decisions.rows) {
-    out.sample(
-      "signoff_review_decisions_total",
-      { stage: r.stage, type: r.decision_type, by: r.sla ? "sla" : "human" },
-      Number(r.n),
-    );
+  for (const r of family("decided")) {
+    out.sample("signoff_review_decisions_total", { stage: r.key1, type: r.key2, by: r.key3 }, r.n);
   }
 
   out.family("signoff_threads", "gauge", "Threads by status and, once completed, provenance.");
   let completed = 0;
   let auto = 0;
-  for (const r of threads.rows) {
-    out.sample(
-      "signoff_threads",
-      { status: r.status, provenance: r.provenance ?? "" },
-      Number(r.n),
-    );
-    if (r.status === "completed") completed += Number(r.n);
-    if (r.status === "completed" && r.provenance === "auto") auto += Number(r.n);
+  for (const r of family("threads")) {
+    out.sample("signoff_threads", { status: r.key1, provenance: r.key2 }, r.n);
+    if (r.key1 === "completed") completed += r.n;
+    if (r.key1 === "completed" && r.key2 === "auto") auto += r.n;
   }
   out.family(
     "signoff_auto_answer_ratio",
