@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Command, type StateSnapshot } from "@langchain/langgraph";
+import { Command, INTERRUPT, type Interrupt, type StateSnapshot } from "@langchain/langgraph";
 import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type pg from "pg";
 import { withTransaction } from "../db/database.js";
@@ -102,11 +102,15 @@ async function executeWith(
   writer: RunEventWriter | undefined,
 ): Promise<RunOutcome> {
   writer?.push("metadata", { run_id: run.run_id, attempt: run.attempts });
-  const drive = (input: Parameters<SignoffGraph["invoke"]>[0]) =>
-    writer
-      ? streamInto(writer, deps.graph, input, config, run.stream_modes!)
-      : deps.graph.invoke(input, config);
-  let snapshot = await deps.graph.getState(config);
+  // What the run settled on, from its own output: the graph returns only once its checkpoint is
+  // stored, so reading the state back would only repeat it.
+  let settled: Settled | undefined;
+  const drive = async (input: Parameters<SignoffGraph["invoke"]>[0]) => {
+    settled = writer
+      ? await streamInto(writer, deps.graph, input, config, run.stream_modes!)
+      : settledOf((await deps.graph.invoke(input, config)));
+  };
+  const snapshot = await deps.graph.getState(config);
   const pending = pendingInterrupts(snapshot);
   // `next` leaves out tasks whose writes were saved before the step's checkpoint was (a run cut
   // off between the two): `tasks` still lists them, and invoke(null) applies their writes.
@@ -133,8 +137,48 @@ async function executeWith(
   // The stream is complete before the outcome is: a client that sees the run finished has
   // every event.
   await writer?.flush();
-  snapshot = await deps.graph.getState(config);
-  return recordOutcome(deps, run, snapshot);
+  // Nothing to run (the interrupt was answered already): the state is the one read above.
+  settled ??= { values: snapshot.values as State, interrupts: pendingInterrupts(snapshot) };
+  return recordOutcome(deps, run, settled);
+}
+
+/** Where a run left the thread: its state, and the interrupts it paused on (none: it ended). */
+interface Settled {
+  values: State;
+  interrupts: PendingInterrupt[];
+}
+
+/** A run's output (`invoke`'s, or the last `values` chunks) as the state it settled on. */
+function settledOf(output: Record<string, unknown>): Settled {
+  const { [INTERRUPT]: raw, ...values } = output;
+  return { values: values as State, interrupts: interruptsOf(raw) };
+}
+
+function interruptsOf(raw: unknown): PendingInterrupt[] {
+  return (Array.isArray(raw) ? (raw as Interrupt[]) : []).map((i) => ({
+    id: String(i.id),
+    value: i.value as HumanInterrupt,
+  }));
+}
+
+/**
+ * Follows the `values` chunks of a stream, which the executor always asks the graph for: the
+ * last full state, and the interrupts LangGraph sends as a chunk of their own at a pause.
+ */
+class SettledTracker {
+  private values: Record<string, unknown> = {};
+  private interrupts: PendingInterrupt[] = [];
+
+  see(chunk: unknown): void {
+    if (typeof chunk !== "object" || chunk === null) return;
+    const record = chunk as Record<string, unknown>;
+    if (INTERRUPT in record) this.interrupts = interruptsOf(record[INTERRUPT]);
+    else this.values = record;
+  }
+
+  get settled(): Settled {
+    return { values: this.values as State, interrupts: this.interrupts };
+  }
 }
 
 /** Runs the graph in stream mode, writing what the client asked to see into the run's stream. */
@@ -144,21 +188,28 @@ async function streamInto(
   input: Parameters<SignoffGraph["invoke"]>[0],
   config: Parameters<SignoffGraph["invoke"]>[1],
   modes: readonly string[],
-): Promise<void> {
+): Promise<Settled> {
   const streamMode = graphModesFor(modes);
   if (modes.includes("events")) {
-    await streamEventsInto(writer, graph, input, config, streamMode);
-    return;
+    return streamEventsInto(writer, graph, input, config, streamMode);
   }
   if (streamMode.length === 0) {
-    await graph.invoke(input, config);
-    return;
+    return settledOf((await graph.invoke(input, config)));
   }
-  const stream = await graph.stream(input, { ...config, streamMode });
+  const wanted = new Set<string>(streamMode);
+  const tracker = new SettledTracker();
+  const stream = await graph.stream(input, { ...config, streamMode: withValues(streamMode) });
   for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
-    writer.push(mode, chunk);
+    if (mode === "values") tracker.see(chunk);
+    if (wanted.has(mode)) writer.push(mode, chunk);
   }
+  return tracker.settled;
 }
+
+/** The modes asked for, and `values`, which the executor reads the run's outcome from. */
+const withValues = (modes: ReturnType<typeof graphModesFor>) => [
+  ...new Set([...modes, "values" as const]),
+];
 
 /**
  * The `events` mode (LangChain's callback events, what Agent Inbox shows progress from), as
@@ -171,16 +222,16 @@ async function streamEventsInto(
   input: Parameters<SignoffGraph["invoke"]>[0],
   config: Parameters<SignoffGraph["invoke"]>[1],
   streamMode: ReturnType<typeof graphModesFor>,
-): Promise<void> {
+): Promise<Settled> {
   const wanted = new Set<string>(streamMode);
+  const tracker = new SettledTracker();
   // The graph's own run, told apart from its nodes' by id (a fresh one per attempt).
   const rootRunId = randomUUID();
   const events = graph.streamEvents(input, {
     ...config,
     runId: rootRunId,
     version: "v2",
-    // A stream mode is needed for the root's chunks; "values" when only events were asked for.
-    streamMode: streamMode.length > 0 ? streamMode : ["values"],
+    streamMode: withValues(streamMode),
   });
   for await (const event of events) {
     if (event.tags?.includes("langsmith:hidden")) continue;
@@ -189,8 +240,10 @@ async function streamEventsInto(
       continue;
     }
     const [mode, chunk] = (event.data as { chunk: [string, unknown] }).chunk;
+    if (mode === "values") tracker.see(chunk);
     if (wanted.has(mode)) writer.push(mode, chunk);
   }
+  return tracker.settled;
 }
 
 /** The run was taken over by another worker: this one must write nothing more. */
@@ -199,10 +252,10 @@ export class LeaseLostError extends Error {}
 async function recordOutcome(
   deps: ExecutorDeps,
   run: RunRow,
-  snapshot: StateSnapshot,
+  settled: Settled,
 ): Promise<RunOutcome> {
-  const state = snapshot.values as State;
-  const interrupts = pendingInterrupts(snapshot);
+  const state = settled.values;
+  const { interrupts } = settled;
   return withTransaction(deps.pool, async (tx) => {
     // First, and in the same transaction: only the lease holder records the outcome.
     if (!(await finishRun(tx, leaseOf(run)))) {
@@ -246,7 +299,7 @@ async function recordOutcome(
       }
       await setThreadStatus(tx, run.thread_id, "awaiting_review", { risk_tier: state.riskTier });
       outcome = "awaiting_review";
-    } else if (snapshot.next.length === 0 && state.answer !== undefined && state.provenance) {
+    } else if (state.answer !== undefined && state.provenance) {
       const final = {
         answer: state.answer,
         provenance: state.provenance,
