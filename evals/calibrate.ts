@@ -4,8 +4,8 @@ import { parseCli } from "../src/cli/args.js";
 import { EnvError, readEnv } from "../src/env.js";
 import { ProviderConfigError } from "../src/providers/bedrock/index.js";
 import {
-  calibrate,
-  formatCalibration,
+  certify,
+  formatCertification,
   writeThresholdsEnv,
   type CalibrationCase,
 } from "../src/evals/calibration.js";
@@ -24,9 +24,16 @@ import { openEvalEnvironment } from "../src/evals/runner-environment.js";
 
 const USAGE = `Usage: npm run evals:calibrate -- [--dataset FILE | --cases FILE] [options]
 
-Recommends the retrieval and judge thresholds that keep the share of wrong answers reaching
-users unreviewed (the leak share) at or under a target while sending the fewest questions to
-reviewers, from human-labelled cases. Prints the trade-off curve and the recommendation.
+Certifies retrieval and judge thresholds from human-labelled cases: per risk tier, the pair
+whose rate of wrong automatic answers (answered unreviewed although the human label says they
+should not have been) has a one-sided Clopper-Pearson upper bound at --confidence at or under
+--target, and, among those, the one sending the fewest questions to reviewers. Prints, per tier,
+the chosen pair, its bound, the sample behind it (n automatic answers, k wrong) and its review
+share; when the labels are too few to certify the target, how many more it would take.
+
+Candidate pairs are tested in a fixed order, strictest first, stopping at the first whose bound
+exceeds the target (fixed-sequence testing, as in Learn then Test): with probability at least
+--confidence every certified pair meets the target, with no correction for the grid's size.
 
 The graph runs once over the dataset (as \`npm run evals\` does: every review approved, so every
 question gets retrieval and judge scores); each threshold pair is then evaluated from those
@@ -36,17 +43,16 @@ Options:
   --dataset FILE        labelled cases: seed-format rows or LangSmith examples (default
                         ${DEFAULT_DATASET})
   --cases FILE          use the cases.jsonl of an earlier \`npm run evals\` instead of running
-  --target SHARE        highest acceptable leak share (default 0.05)
+  --target RATE         highest acceptable wrong-automatic-answer rate (default 0.02)
+  --confidence C        confidence of the bound, between 0 and 1 (default 0.95)
   --step STEP           threshold grid step (default 0.01)
-  --write [FILE]        write RETRIEVAL_THRESHOLD and JUDGE_THRESHOLD to FILE (default .env),
-                        replacing those lines and keeping every other line
+  --write [FILE]        write the certified RETRIEVAL_THRESHOLD and JUDGE_THRESHOLD to FILE
+                        (default .env), replacing those lines and keeping every other line
   --kb DIR              knowledge base to ingest instead of kb/sample (repeatable)
   --limit N             only the first N cases
   -h, --help            show this help
 
-Leak share: questions answered unreviewed whose human label says they should not have been
-(expected route not auto, or the answer does not match the reference), over all cases.
-Review share: questions sent to a reviewer at either gate, over all cases.
+Review share: questions sent to a reviewer at either gate, over the tier's cases.
 
 The server reads the thresholds from its environment (RETRIEVAL_THRESHOLD, JUDGE_THRESHOLD):
 the LangGraph CLI (npm run studio) loads .env through langgraph.json; for npm start, export them
@@ -59,6 +65,7 @@ const { values, positionals } = parseCli(
     dataset: { type: "string" },
     cases: { type: "string" },
     target: { type: "string" },
+    confidence: { type: "string" },
     step: { type: "string" },
     write: { type: "string" },
     kb: { type: "string", multiple: true },
@@ -71,7 +78,11 @@ try {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (values.dataset && values.cases) throw new UsageError("give --dataset or --cases, not both");
   const env = readEnv();
-  const target = shareOption("target", values.target) ?? 0.05;
+  const target = shareOption("target", values.target) ?? 0.02;
+  const confidence = shareOption("confidence", values.confidence) ?? 0.95;
+  if (confidence === 0 || confidence === 1) {
+    throw new UsageError("--confidence must be between 0 and 1, not 0 or 1");
+  }
   const step = shareOption("step", values.step) ?? 0.01;
   if (step === 0) throw new UsageError("--step must be over 0");
   const limit = positiveIntOption("limit", values.limit);
@@ -114,28 +125,30 @@ try {
   }
   if (cases.length === 0) throw new UsageError("no labelled cases to calibrate on");
 
-  const calibration = calibrate(cases, { target, step, current });
-  console.log(`Calibration on ${from}, leak target ${(target * 100).toFixed(1)}%\n`);
-  console.log(formatCalibration(calibration));
+  const certification = certify(cases, { target, confidence, step, current });
+  console.log(
+    `Certification on ${from}: wrong automatic answers ≤ ${(target * 100).toFixed(1)}% ` +
+      `at ${(confidence * 100).toFixed(1)}% confidence\n`,
+  );
+  console.log(formatCertification(certification));
 
+  const t = certification.recommended;
   if (values.write) {
-    if (!calibration.recommended) {
-      console.error(`\nnothing written to ${values.write}: no thresholds meet the leak target`);
+    if (!t) {
+      console.error(`\nnothing written to ${values.write}: no thresholds are certified`);
       process.exitCode = 1;
     } else {
       const before = await readFile(values.write, "utf8").catch((error: NodeJS.ErrnoException) => {
         if (error.code === "ENOENT") return "";
         throw error;
       });
-      const t = calibration.recommended.thresholds;
       await writeFile(values.write, writeThresholdsEnv(before, t));
       console.log(
         `\nwrote RETRIEVAL_THRESHOLD=${t.retrieval} and JUDGE_THRESHOLD=${t.judge} to ${values.write}`,
       );
       console.log(`check them with: npm run evals -- --thresholds-from ${values.write}`);
     }
-  } else if (calibration.recommended) {
-    const t = calibration.recommended.thresholds;
+  } else if (t) {
     console.log(
       `\nto use them: RETRIEVAL_THRESHOLD=${t.retrieval} JUDGE_THRESHOLD=${t.judge} (or rerun with --write .env)`,
     );

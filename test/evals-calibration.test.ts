@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   calibrate,
+  certify,
+  formatCertification,
   operatingPoint,
   predictRoute,
   readThresholdsEnv,
@@ -10,8 +12,10 @@ import {
   writeThresholdsEnv,
   type CalibrationCase,
 } from "../src/evals/calibration.js";
+import { clopperPearsonUpper } from "../src/evals/clopper-pearson.js";
 import { DatasetError, parseDataset } from "../src/evals/dataset.js";
 import type { JudgeFlag } from "../src/providers/types.js";
+import type { Thresholds } from "../src/evals/runner-record.js";
 import { routeConfusion } from "../src/evals/metrics.js";
 import { cohenKappa, percentile, precisionRecall } from "../src/evals/metrics-statistics.js";
 import { lexicallyCorrect, tokenF1 } from "../src/evals/metrics-token-f1.js";
@@ -381,5 +385,143 @@ describe("env files", () => {
     );
     expect(readThresholdsEnv('RETRIEVAL_THRESHOLD="0.7" # quoted\n')).toEqual({ retrieval: 0.7 });
     expect(() => readThresholdsEnv("JUDGE_THRESHOLD=1.5\n")).toThrow(/not a number in \[0, 1\]/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Certification: Clopper–Pearson bounds walked in a fixed sequence (Learn then Test)
+
+/** mulberry32: a small seeded generator, so the simulation is the same on every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("certification", () => {
+  const options = { target: 0.02, confidence: 0.95, current: DEFAULTS };
+
+  it("certifies the cheapest pair whose upper bound meets the target, per tier", () => {
+    // 160 right answers judged 0.9, 40 wrong ones judged 0.7: only a judge threshold over 0.7
+    // keeps the wrong ones out, and 160 automatic answers with none wrong bound the rate at 1.9%.
+    const cases = [
+      ...Array.from({ length: 160 }, () => labelled(0.9, true)),
+      ...Array.from({ length: 40 }, () => labelled(0.7, false)),
+      ...Array.from({ length: 5 }, () => labelled(1, true, { risk_tier: "high" })),
+    ];
+    const cert = certify(cases, { ...options, step: 0.05 });
+    expect(cert.min_automatic).toBe(149);
+    expect(cert.tiers.map((t) => t.tier)).toEqual(["low", "high"]);
+    const low = cert.tiers[0]!;
+    expect(low.certified).toMatchObject({
+      thresholds: { retrieval: 0.9, judge: 0.9 }, // ties go to the stricter pair
+      automatic: 160,
+      wrong: 0,
+      reviewed: 40,
+      cases: 200,
+    });
+    expect(low.certified!.bound).toBeCloseTo(1 - 0.05 ** (1 / 160), 12);
+    expect(low.certified!.review_share).toBeCloseTo(0.2, 12);
+    expect(low.stopped_at).toMatchObject({ thresholds: { judge: 0.7 }, automatic: 200, wrong: 40 });
+    expect(low.current).toMatchObject({ automatic: 200, wrong: 40 });
+    expect(low.needed).toBeNull();
+    expect(cert.tiers[1]).toMatchObject({ automatic: false, certified: null, needed: null });
+    expect(cert.recommended).toEqual({ retrieval: 0.9, judge: 0.9 });
+    const text = formatCertification(cert);
+    expect(text).toMatch(/certified {2}retrieval 0\.90, judge 0\.90: bound 1\.9% on 160 automatic/);
+    expect(text).toMatch(/high-risk \(5 cases\)\n {2}never answered automatically/);
+  });
+
+  it("stops at the first failing pair, strictest first, even if a looser one would pass", () => {
+    // (0.9, 0.9) and (0.9, 0.8) pass the 160 right answers judged 0.9; at (0.9, 0.7) the three
+    // wrong answers come in, the bound goes over 2% and the walk stops, whatever comes later.
+    const cases = [
+      ...Array.from({ length: 160 }, () => labelled(0.9, true)),
+      ...Array.from({ length: 3 }, () => labelled(0.7, false)),
+      ...Array.from({ length: 400 }, () => labelled(0.5, true)),
+    ];
+    const cert = certify(cases, { ...options, step: 0.1 });
+    const low = cert.tiers[0]!;
+    // (0.9, 0.5) would have 563 automatic answers, 3 wrong: bound 1.4%, under the target, yet
+    // it comes after the failing (0.9, 0.7) in the sequence, so it is not certified.
+    expect(clopperPearsonUpper(3, 563, 0.95)).toBeLessThan(0.02);
+    expect(low.stopped_at).toMatchObject({
+      thresholds: { retrieval: 0.9, judge: 0.7 },
+      automatic: 163,
+      wrong: 3,
+    });
+    expect(low.certified).toMatchObject({
+      thresholds: { retrieval: 0.9, judge: 0.9 }, // (0.9, 0.8) costs the same: the stricter wins
+      automatic: 160,
+      reviewed: 403,
+    });
+  });
+
+  it("says when the sample is too small, and how many more labels it would take", () => {
+    const cases = Array.from({ length: 60 }, (_, i) => labelled(0.9, i % 3 !== 0 || i >= 30));
+    // 60 cases, 10 wrong at every pair: too few automatic answers for any test.
+    const cert = certify(cases, { ...options, step: 0.1 });
+    const low = cert.tiers[0]!;
+    expect(low).toMatchObject({ automatic: true, tested: 0, certified: null, stopped_at: null });
+    expect(low.needed).toMatchObject({
+      automatic_if_none_wrong: 149,
+      more_cases_if_none_wrong: 89,
+      automatic_at_observed_rate: null, // 1 in 6 wrong is over the 2% target
+    });
+    expect(cert.recommended).toBeNull();
+    expect(formatCertification(cert)).toMatch(/no pair gives the 149 automatic answers/);
+
+    const clean = certify(
+      Array.from({ length: 100 }, () => labelled(0.9, true)),
+      { ...options, step: 0.5 },
+    ).tiers[0]!;
+    expect(clean.needed).toMatchObject({
+      automatic_if_none_wrong: 149,
+      more_cases_if_none_wrong: 49,
+      automatic_at_observed_rate: 149,
+    });
+  });
+
+  it("holds its guarantee over simulated label sets", () => {
+    // All low risk, retrieval 0.9; four equally likely judge scores whose wrong-answer rates
+    // are 5%, 16%, 40% and 60%. On a 0.25 grid the true rate at judge ≥ 1 is 5% and at judge
+    // ≥ 0.75 is 10.5%, just over the 10% target: the hardest case for the test, a pair barely
+    // failing the target next to one meeting it. The guarantee: with probability ≥ 95% no
+    // certified pair has a true rate over the target.
+    const scores = [1, 0.8, 0.6, 0.3];
+    const wrongRate = [0.05, 0.16, 0.4, 0.6];
+    const trueRate = (t: Thresholds) => {
+      if (t.retrieval > 0.9) return 0;
+      const passing = scores.map((s, i) => (s >= t.judge ? i : -1)).filter((i) => i >= 0);
+      return passing.reduce((sum, i) => sum + wrongRate[i]!, 0) / passing.length;
+    };
+    const random = seededRandom(2);
+    const sets = 2000;
+    let held = 0;
+    let certifiedAny = 0;
+    for (let s = 0; s < sets; s++) {
+      const cases = Array.from({ length: 200 }, () => {
+        const bin = Math.floor(random() * scores.length);
+        return labelled(scores[bin]!, random() >= wrongRate[bin]!);
+      });
+      const low = certify(cases, {
+        target: 0.1,
+        confidence: 0.95,
+        step: 0.25,
+        current: DEFAULTS,
+      }).tiers[0]!;
+      if (low.certified) certifiedAny++;
+      if (!low.certified || trueRate(low.certified.thresholds) <= 0.1) held++;
+    }
+    // At exactly 95% the observed share has standard deviation √(0.95 · 0.05 / 2000) ≈ 0.0049;
+    // three of them (0.015) make a false alarm from Monte Carlo noise about 1 seed in 700. The
+    // bound is conservative, so the share is typically well over 0.95.
+    expect(held / sets).toBeGreaterThanOrEqual(0.95 - 0.015);
+    expect(certifiedAny / sets).toBeGreaterThan(0.2); // and the test is not vacuous
   });
 });
