@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.js";
@@ -8,6 +7,7 @@ import { QUESTIONS } from "./support/flow.js";
 import { startHarness, type Harness } from "./support/harness.js";
 import { listen } from "./support/http.js";
 import { until } from "./support/until.js";
+import { spawnBedrockWorker, type WorkerProcess } from "./support/worker-process.js";
 
 // Three processes that share nothing but Postgres (TEST_DATABASE_URL, set by CI): the run is
 // created through one API process, executed by a worker process that is killed mid-run and
@@ -18,8 +18,7 @@ describe.runIf(testDatabaseUrl)("one run across processes (postgres)", () => {
   const harnesses: Harness[] = [];
   const servers: Awaited<ReturnType<typeof listen>>[] = [];
   let bedrock: BedrockStandIn;
-  let child: ChildProcess | undefined;
-  let childLog = "";
+  let child: WorkerProcess | undefined;
 
   async function process_(worker: boolean, seed = false) {
     const db = await store.open();
@@ -36,7 +35,7 @@ describe.runIf(testDatabaseUrl)("one run across processes (postgres)", () => {
     bedrock = await BedrockStandIn.start();
   });
   afterAll(async () => {
-    child?.kill("SIGKILL");
+    await child?.kill();
     for (const s of servers) await s.close();
     for (const h of harnesses) await h.close();
     for (const db of dbs) await db.close();
@@ -50,24 +49,7 @@ describe.runIf(testDatabaseUrl)("one run across processes (postgres)", () => {
     const watcher = await process_(false);
     // The model never answers the first worker: it is killed while generation waits on it.
     bedrock.replyText("never delivered", { delayMs: 120_000 });
-    child = spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], {
-      cwd: process.cwd(),
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL: store.url,
-        MODEL_PROVIDER: "bedrock",
-        BEDROCK_ENDPOINT_URL: bedrock.url,
-        AWS_DEFAULT_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-        AWS_SECRET_ACCESS_KEY: "secret",
-        RUN_LEASE_SECONDS: "3",
-        SEED_SAMPLE_KB: "false",
-        LOG_LEVEL: "info",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout!.on("data", (d: Buffer) => (childLog += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (childLog += d.toString()));
+    child = spawnBedrockWorker(store.url, bedrock.url);
 
     const thread = await creator.client.threads.create();
     const run = await creator.client.runs.create(thread.thread_id, "signoff", {
@@ -83,12 +65,11 @@ describe.runIf(testDatabaseUrl)("one run across processes (postgres)", () => {
 
     await until(
       () => bedrock.requests.length > 0,
-      `the worker process to call the model\n${childLog}`,
+      `the worker process to call the model\n${child.log()}`,
     );
     // The watcher already has the first attempt's events, written by the other process.
     await until(() => events.some((e) => e.event === "updates"), "events of the first attempt");
-    child.kill("SIGKILL");
-    await new Promise((r) => child!.once("exit", r));
+    await child.kill();
 
     // A worker in another process (offline models) takes the run over once the lease runs out.
     await process_(true);
@@ -97,7 +78,7 @@ describe.runIf(testDatabaseUrl)("one run across processes (postgres)", () => {
     const attempts = events
       .filter((e) => e.event === "metadata")
       .map((e) => (e.data as { attempt: number }).attempt);
-    expect(attempts, childLog).toEqual([1, 2]);
+    expect(attempts, child.log()).toEqual([1, 2]);
     const ids = events.map((e) => Number(e.id));
     expect(ids).toEqual(ids.map((_, i) => i + 1));
     const last = events.at(-1)!;

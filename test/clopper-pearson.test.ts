@@ -7,18 +7,7 @@ import {
   regularizedIncompleteBeta,
   trialsNeededAtRate,
 } from "../src/evals/clopper-pearson.js";
-
-/** mulberry32: a small seeded generator, so the simulations are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "./support/seeded-random.js";
 
 describe("Clopper–Pearson", () => {
   it("the special functions match closed forms", () => {

@@ -19,6 +19,7 @@ import type { Thresholds } from "../src/evals/runner-record.js";
 import { routeConfusion } from "../src/evals/metrics.js";
 import { cohenKappa, percentile, precisionRecall } from "../src/evals/metrics-statistics.js";
 import { lexicallyCorrect, tokenF1 } from "../src/evals/metrics-token-f1.js";
+import { seededRandom } from "./support/seeded-random.js";
 
 /** Pure parts of the evals: metrics, dataset normalization, calibration, env files. */
 
@@ -390,18 +391,6 @@ describe("env files", () => {
 
 // ---------------------------------------------------------------------------------------------
 // Certification: Clopper–Pearson bounds walked in a fixed sequence (Learn then Test)
-
-/** mulberry32: a small seeded generator, so the simulation is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("certification", () => {
   const options = { target: 0.02, confidence: 0.95, current: DEFAULTS };

@@ -23,6 +23,7 @@ import {
 } from "../src/repositories/threads.js";
 import { testDatabases } from "./support/databases.js";
 import { useHarness } from "./support/harness.js";
+import { seededRandom } from "./support/seeded-random.js";
 
 /** /metrics' histogram buckets, restated: the recount must not borrow the migration's function. */
 const BUCKETS = [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400];
@@ -79,17 +80,6 @@ async function expectCountsExact(db: Queryable, when: string): Promise<void> {
   );
 }
 
-/** mulberry32: the same "random" mix on every run, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const TRIGGER = { stage: "answer", reasons: ["r"] } as unknown as ReviewTrigger;
 const INTERRUPT = {
   action_request: { action: "review", args: {} },
@@ -130,7 +120,7 @@ describe.each(testDatabases)("review counts kept by triggers ($name)", (kind) =>
   });
 
   it("equal a recount after a random mix of inserts, claims, escalations, decisions and deletes", async () => {
-    const random = prng(10);
+    const random = seededRandom(10);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const threads: string[] = [];
     for (let i = 0; i < 12; i++) threads.push(await insertThreadRow(db.pool));

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.js";
 import type { RunRow } from "../src/repositories/runs.js";
@@ -7,6 +6,7 @@ import { reopenable, testDatabaseUrl, type ReopenableDatabase } from "./support/
 import { startHarness, type Harness } from "./support/harness.js";
 import { decide, pendingReview, QUESTIONS, threadOf } from "./support/flow.js";
 import { until } from "./support/until.js";
+import { spawnBedrockWorker, type WorkerProcess } from "./support/worker-process.js";
 
 // A real process killed with SIGKILL needs a database other processes can reach: the machine's
 // Postgres (TEST_DATABASE_URL, set by CI). The embedded database serves one process; the same
@@ -21,8 +21,7 @@ describe.runIf(testDatabaseUrl).each(["exit", "async"] as const)(
     let api: Harness;
     let survivor: Harness | undefined;
     let bedrock: BedrockStandIn;
-    let child: ChildProcess | undefined;
-    let childLog = "";
+    let child: WorkerProcess | undefined;
 
     beforeAll(async () => {
       store = await reopenable("postgres");
@@ -31,7 +30,7 @@ describe.runIf(testDatabaseUrl).each(["exit", "async"] as const)(
       bedrock = await BedrockStandIn.start();
     });
     afterAll(async () => {
-      child?.kill("SIGKILL");
+      await child?.kill();
       await survivor?.close();
       await api?.close();
       await db?.close();
@@ -42,32 +41,16 @@ describe.runIf(testDatabaseUrl).each(["exit", "async"] as const)(
     it("is taken over by another worker after its lease, continues from the checkpoint, and writes one review", async () => {
       // The model never answers: the worker is killed while generation waits on it.
       bedrock.replyText("never delivered", { delayMs: 120_000 });
-      child = spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], {
-        cwd: process.cwd(),
-        env: {
-          PATH: process.env.PATH,
-          DATABASE_URL: store.url,
-          MODEL_PROVIDER: "bedrock",
-          BEDROCK_ENDPOINT_URL: bedrock.url,
-          AWS_DEFAULT_REGION: "us-east-1",
-          AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-          AWS_SECRET_ACCESS_KEY: "secret",
-          RUN_LEASE_SECONDS: "3",
-          SEED_SAMPLE_KB: "false",
-          LOG_LEVEL: "info",
-          CHECKPOINT_DURABILITY: durability,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
+      child = spawnBedrockWorker(store.url, bedrock.url, {
+        CHECKPOINT_DURABILITY: durability,
       });
-      child.stdout!.on("data", (d: Buffer) => (childLog += d.toString()));
-      child.stderr!.on("data", (d: Buffer) => (childLog += d.toString()));
 
       const created = await api.call("POST", "/threads", { question: QUESTIONS.highRisk });
       expect(created.status).toBe(202);
       const threadId = created.body.thread_id as string;
       await until(
         () => bedrock.requests.length > 0,
-        `the worker process to call the model\n${childLog}`,
+        `the worker process to call the model\n${child.log()}`,
       );
       const checkpointsAfterGuard = async () => {
         const { rows } = await db.pool.query<{ n: number }>(
@@ -83,7 +66,7 @@ describe.runIf(testDatabaseUrl).each(["exit", "async"] as const)(
         // from the checkpoint" is what is tested, not the machine's speed.
         await until(
           async () => (await checkpointsAfterGuard()) > 0,
-          `the checkpoint after retrieval\n${childLog}`,
+          `the checkpoint after retrieval\n${child.log()}`,
         );
       } else {
         // Nothing of the run is stored until it pauses or ends.
@@ -95,8 +78,7 @@ describe.runIf(testDatabaseUrl).each(["exit", "async"] as const)(
       expect(held.rows[0]).toMatchObject({ status: "running", attempts: 1 });
       const deadWorker = held.rows[0]!.worker_id;
 
-      child.kill("SIGKILL");
-      await new Promise((r) => child!.once("exit", r));
+      await child.kill();
 
       // Another process's worker (offline provider) takes the run once the lease has run out.
       const other = await store.open();
@@ -109,7 +91,7 @@ describe.runIf(testDatabaseUrl).each(["exit", "async"] as const)(
         threadId,
       ]);
       // On a failure, say why: the run's error and what the killed process logged.
-      expect(paused.status, `${JSON.stringify(runs.rows)}\n${childLog}`).toBe("awaiting_review");
+      expect(paused.status, `${JSON.stringify(runs.rows)}\n${child.log()}`).toBe("awaiting_review");
       expect(runs.rows).toHaveLength(1);
       expect(runs.rows[0]).toMatchObject({ status: "succeeded", attempts: 2 });
       expect(runs.rows[0]!.worker_id).not.toBe(deadWorker);
@@ -133,7 +115,7 @@ describe.runIf(testDatabaseUrl).each(["exit", "async"] as const)(
         [threadId],
       );
       // Under exit a run's writes go into the checkpoint it stores at the pause, not one by one.
-      expect(writers, `${JSON.stringify(trail.rows)}\n${childLog}`).toEqual(
+      expect(writers, `${JSON.stringify(trail.rows)}\n${child.log()}`).toEqual(
         durability === "async" ? { riskTier: 1, retrieval: 1, draft: 1 } : {},
       );
 
