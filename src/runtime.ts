@@ -107,7 +107,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     // The stock tables, each checkpoint and write batch in one statement.
     const graph = compileGraph(new OneStatementSaver(db.pool));
     const context: GraphContext = { providers, policy, settings: settingsFromEnv(env) };
-    const signals = new RunSignals();
+    // Embedded PGlite serves this process alone, so its own signals are every change there is.
+    const signals = new RunSignals({ coversAllProcesses: db.kind !== "postgres" });
     const reviewPolicy = await loadReviewPolicy(env.REVIEW_POLICY_FILE);
     const emit = env.WEBHOOK_URL ? emitToOutbox : emitNothing;
     const executorDeps: ExecutorDeps = {

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     );
   }
   // Open mode is decided here, once: a key created later ends it until the next start.
-  const openMode = new OpenModeGate(isLoopbackHost(env.HOST) && !keysAtStart);
+  const openMode = new OpenModeGate(isLoopbackHost(env.HOST) && !keysAtStart, runtime.signals);
   await openMode.isOpen(runtime.db.pool); // the first look: keys made from now on end it
   const app = createAppFor(runtime, { openMode });
   const server = serveHttp(

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { openDatabase, type Database } from "../src/db/database.js";
+import { createKey } from "../src/auth/keys.js";
+import { OpenModeGate } from "../src/auth/open-mode.js";
+import { openDatabase, type Database, type Queryable } from "../src/db/database.js";
 import {
   CHANNELS,
   LISTENER_APPLICATION_NAME,
@@ -97,6 +99,8 @@ describe("notifications on the embedded database", () => {
     try {
       expect(h.runtime.notifications).toBeUndefined();
       expect(db.pool.totalCount).toBeLessThanOrEqual(1);
+      // Every change is this process's own, so `?wait=` needs no short polls.
+      expect(h.runtime.signals.pollMs).toBe(new RunSignals({ coversAllProcesses: true }).pollMs);
     } finally {
       await h.close();
       await db.close();
@@ -160,6 +164,7 @@ describe.runIf(testDatabaseUrl)("LISTEN/NOTIFY wake-ups across processes (postgr
   it("is listening once the runtime has started", () => {
     expect(a.runtime.notifications?.connected).toBe(true);
     expect(b.notifications?.connected).toBe(true);
+    expect(b.signals.pollMs).toBe(new RunSignals({ coversAllProcesses: true }).pollMs);
   });
 
   it("an enqueue in one process wakes the workers of another", async () => {
@@ -261,6 +266,8 @@ describe.runIf(testDatabaseUrl)("LISTEN/NOTIFY wake-ups across processes (postgr
     await proxy.down();
     try {
       await until(() => !listener.connected, "B's listener to notice the cut");
+      // Other processes' changes are now seen by polling only: `?wait=` looks more often.
+      expect(b.signals.pollMs).toBe(new RunSignals().pollMs);
       await until(
         () => log.lines.some((l) => l.level === 40 && l.msg === DISCONNECTED),
         "the warning",
@@ -273,6 +280,7 @@ describe.runIf(testDatabaseUrl)("LISTEN/NOTIFY wake-ups across processes (postgr
     }
     await until(() => listener.connected, "B's listener to reconnect");
     expect(listener.connections).toBe(connections + 1);
+    expect(b.signals.pollMs).toBe(new RunSignals({ coversAllProcesses: true }).pollMs);
     await signalled(resynced, "the resync after reconnecting");
     expect(log.lines.some((l) => l.msg === RECONNECTED)).toBe(true);
 
@@ -373,5 +381,47 @@ describe.runIf(testDatabaseUrl)("LISTEN/NOTIFY wake-ups across processes (postgr
       await refused.stop();
     }
     expect(away.connected).toBe(false);
+  });
+
+  // Last: it makes keys, which end open mode for the other tests' callers too.
+  it("ends open mode in one process at another's new key, looking at keys only while unsignalled", async () => {
+    let looks = 0;
+    // The gate's queries, counted (a Proxy keeps the pool's own query overloads).
+    const counting = (db: Database): Queryable =>
+      new Proxy(db.pool, {
+        get: (target, key) =>
+          key === "query"
+            ? (...args: unknown[]) => {
+                looks++;
+                return (target.query as (...a: unknown[]) => unknown)(...args);
+              }
+            : Reflect.get(target, key),
+      });
+    // The test before cut B's connection too.
+    await until(() => b.notifications!.connected, "B's listener to be back");
+    await dbA.pool.query("DELETE FROM api_keys");
+    const gate = new OpenModeGate(true, b.signals);
+    expect(await gate.isOpen(counting(dbB))).toBe(true);
+    expect(await gate.isOpen(counting(dbB))).toBe(true);
+    expect(looks).toBe(1); // the first look; then B's listener covers A's keys
+    await createKey(dbA.pool, "made-in-a", "admin");
+    await until(async () => !(await gate.isOpen(counting(dbB))), "B's gate to close at A's key");
+    expect(looks).toBe(1); // closed by the notification, not by looking
+
+    // With B's listener away, a key could be made unseen: B looks on every request.
+    await dbA.pool.query("DELETE FROM api_keys");
+    await proxy.down();
+    try {
+      await until(() => !b.notifications!.connected, "B's listener to notice the cut");
+      const unsignalled = new OpenModeGate(true, b.signals);
+      looks = 0;
+      expect(await unsignalled.isOpen(counting(dbA))).toBe(true);
+      expect(await unsignalled.isOpen(counting(dbA))).toBe(true);
+      expect(looks).toBe(2);
+      await createKey(dbA.pool, "made-while-away", "admin");
+      expect(await unsignalled.isOpen(counting(dbA))).toBe(false);
+    } finally {
+      await proxy.up();
+    }
   });
 });

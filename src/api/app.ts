@@ -94,7 +94,7 @@ export function createAppFor(
     claimLeaseSeconds: reviewDeps.claimLeaseSeconds,
     now: reviewDeps.now,
     // Servers check for keys at start (server.ts); before the first request finds one, open.
-    openMode: new OpenModeGate(isLoopbackHost(runtime.env.HOST)),
+    openMode: new OpenModeGate(isLoopbackHost(runtime.env.HOST), reviewDeps.signals),
     ...overrides,
   });
 }

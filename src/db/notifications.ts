@@ -13,6 +13,8 @@ export const CHANNELS = {
   threads: "signoff_threads",
   /** A run's stream got events, or the run ended (payload: run id): wakes stream readers. */
   runEvents: "signoff_run_events",
+  /** An API key was made (by a trigger, migration 0015; no payload): ends open mode. */
+  keys: "signoff_keys",
 } as const;
 
 /** How the listener shows up in pg_stat_activity (operators, and tests, find it by it). */
@@ -88,6 +90,7 @@ export class NotificationListener {
     await this.attempt;
     const client = this.client;
     this.client = undefined;
+    this.options.signals.setCoversAllProcesses(false);
     await client?.end().catch(() => undefined);
   }
 
@@ -135,6 +138,7 @@ export class NotificationListener {
     this.failures = 0;
     this.startPings(client, lose);
     // Anything committed while this process was not listening is only seen by looking again.
+    this.options.signals.setCoversAllProcesses(true);
     this.options.signals.resync();
   }
 
@@ -142,6 +146,7 @@ export class NotificationListener {
     if (this.client === client) {
       this.client = undefined;
       clearInterval(this.pingTimer);
+      this.options.signals.setCoversAllProcesses(false);
     }
     // Closes the socket if it is still open (a failed liveness check); errors are already handled.
     client.end().catch(() => undefined);
@@ -203,6 +208,9 @@ export class NotificationListener {
         break;
       case CHANNELS.runEvents:
         if (id) signals.runEventsWritten(id);
+        break;
+      case CHANNELS.keys:
+        signals.keyCreated();
         break;
     }
   }

@@ -22,11 +22,24 @@ export async function insertVote(
   reviewId: string,
   actor: string,
   decision: Decision,
-): Promise<boolean> {
-  const { rowCount } = await db.query(
+): Promise<VoteRow | undefined> {
+  const { rows } = await db.query<VoteRow>(
     `INSERT INTO review_votes (review_id, actor, decision, decision_type) VALUES ($1, $2, $3, $4)
-     ON CONFLICT DO NOTHING`,
+     ON CONFLICT DO NOTHING RETURNING actor, decision_type, decision, created_at`,
     [reviewId, actor, decision, decision.type],
   );
-  return rowCount === 1;
+  return rows[0];
+}
+
+/**
+ * The votes after `inserted` joined `before` (read in the same transaction, under the review's
+ * lock), in votesOf's order, without reading them again.
+ */
+export function withVote(before: VoteRow[], inserted: VoteRow | undefined): VoteRow[] {
+  if (!inserted) return before;
+  return [...before, inserted].sort(
+    (a, b) =>
+      a.created_at.getTime() - b.created_at.getTime() ||
+      (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0),
+  );
 }

@@ -2,6 +2,7 @@ import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type { Queryable } from "../db/database.js";
 import type { Decision, DecisionType, ReviewStage } from "../graph/decision.js";
 import { cardOfInterrupt, type ReviewCard, type ReviewTrigger } from "../graph/review-card.js";
+import type { ThreadRow } from "./threads.js";
 
 export const reviewStatuses = ["pending", "decided"] as const;
 export type ReviewStatus = (typeof reviewStatuses)[number];
@@ -201,6 +202,42 @@ export async function reviewsOfThread(db: Queryable, threadId: string): Promise<
   );
   return rows;
 }
+
+/**
+ * A thread's row and its reviews in one statement (what `GET /threads/:id` shows), for `?wait=`
+ * loops that look again on every wake-up.
+ */
+export async function threadWithReviews(
+  db: Queryable,
+  threadId: string,
+): Promise<{ thread: ThreadRow; reviews: ReviewSummary[] } | undefined> {
+  const { rows } = await db.query<ThreadRow & { reviews: ReviewSummaryJson[] }>(
+    `SELECT t.*, coalesce((
+       SELECT json_agg(json_build_object('review_id', r.review_id, 'stage', r.stage,
+         'status', r.status, 'decision_type', r.decision_type, 'created_at', r.created_at,
+         'decided_at', r.decided_at) ORDER BY r.created_at, r.review_id)
+       FROM reviews r WHERE r.thread_id = t.thread_id), '[]') AS reviews
+     FROM threads t WHERE t.thread_id = $1`,
+    [threadId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const { reviews, ...thread } = row;
+  return {
+    thread,
+    reviews: reviews.map((r) => ({
+      ...r,
+      created_at: new Date(r.created_at),
+      decided_at: r.decided_at === null ? null : new Date(r.decided_at),
+    })),
+  };
+}
+
+/** A ReviewSummary as json_agg sends it: timestamps as text. */
+type ReviewSummaryJson = Omit<ReviewSummary, "created_at" | "decided_at"> & {
+  created_at: string;
+  decided_at: string | null;
+};
 
 export interface QueueFilter {
   status?: ReviewStatus;

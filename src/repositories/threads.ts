@@ -90,12 +90,13 @@ export async function setThreadStatus(
   threadId: string,
   status: ThreadStatus,
   extra: { risk_tier?: string | null; error?: string | null } = {},
-): Promise<void> {
-  await db.query(
+): Promise<Pick<ThreadRow, "metadata"> | undefined> {
+  const { rows } = await db.query<Pick<ThreadRow, "metadata">>(
     `UPDATE threads SET status = $2, risk_tier = coalesce($3, risk_tier), error = $4, updated_at = now()
-     WHERE thread_id = $1`,
+     WHERE thread_id = $1 RETURNING metadata`,
     [threadId, status, extra.risk_tier ?? null, extra.error ?? null],
   );
+  return rows[0];
 }
 
 export async function completeThread(

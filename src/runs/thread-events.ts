@@ -3,6 +3,19 @@ import { EventEmitter } from "node:events";
 /** Wakes every waiter at once: signals may have been missed (the listener was disconnected). */
 const RESYNC = "resync";
 
+/** Between looks while every change is signalled: only a safety net against a missed signal. */
+const SIGNALLED_POLL_MS = 2_000;
+/** Between looks while other processes' changes reach this one by polling only. */
+const UNSIGNALLED_POLL_MS = 250;
+
+/** Signals of one kind, from the moment it was made: see `RunSignals.watchThread`. */
+export interface SignalWatch {
+  /** Resolves at the next signal (or at once, for one since the last call), or after `ms`. */
+  next(ms: number): Promise<void>;
+  /** Stops listening (and releases a pending `next`). */
+  close(): void;
+}
+
 /**
  * Process-wide signals: "a run was enqueued" wakes workers, "a thread settled" wakes `?wait=`
  * requests, "run events were written" wakes streams. Raised by this process's own work and, on
@@ -12,9 +25,54 @@ const RESYNC = "resync";
  */
 export class RunSignals {
   private readonly emitter = new EventEmitter();
+  private complete: boolean;
+  private epochs = 0;
 
-  constructor() {
+  /**
+   * @param coversAllProcesses true where no other process can change the database (embedded
+   *   PGlite); on Postgres the notification listener says so while it is connected.
+   */
+  constructor(options: { coversAllProcesses?: boolean } = {}) {
     this.emitter.setMaxListeners(0);
+    this.complete = options.coversAllProcesses ?? false;
+  }
+
+  /** The listener connected (true) or lost its connection (false): waiters look again at once. */
+  setCoversAllProcesses(covers: boolean): void {
+    if (covers === this.complete) return;
+    this.complete = covers;
+    this.resync();
+  }
+
+  /** Whether every change in the database is signalled here right now. */
+  get coversAllProcesses(): boolean {
+    return this.complete;
+  }
+
+  /**
+   * Counts the moments signals may have been missed (coverage changed, or a resync): what was
+   * learnt by looking at an earlier epoch may be stale now.
+   */
+  get epoch(): number {
+    return this.epochs;
+  }
+
+  /** An API key was made, here or (by notification) in another process. */
+  keyCreated(): void {
+    this.emitter.emit("key-created");
+  }
+
+  onKeyCreated(listener: () => void): () => void {
+    this.emitter.on("key-created", listener);
+    return () => this.emitter.off("key-created", listener);
+  }
+
+  /**
+   * How long a waiter may sleep between looks: long while every change is signalled (a safety
+   * net only), short while other processes' changes are seen by polling alone.
+   */
+  get pollMs(): number {
+    return this.complete ? SIGNALLED_POLL_MS : UNSIGNALLED_POLL_MS;
   }
 
   runEnqueued(): void {
@@ -43,6 +101,7 @@ export class RunSignals {
 
   /** Wakes every waiter and worker to look again (after a gap in cross-process signals). */
   resync(): void {
+    this.epochs++;
     this.emitter.emit(RESYNC);
   }
 
@@ -57,6 +116,47 @@ export class RunSignals {
 
   nextThreadChange(threadId: string, ms: number): Promise<void> {
     return this.waitFor(`thread:${threadId}`, ms);
+  }
+
+  /**
+   * Starts listening for the thread's changes now, before the caller looks at it: a change
+   * signalled between that look and the wait is kept, not lost (`next` returns at once).
+   */
+  watchThread(threadId: string): SignalWatch {
+    return this.watch(`thread:${threadId}`);
+  }
+
+  private watch(event: string): SignalWatch {
+    let signalled = false;
+    let wake: (() => void) | undefined;
+    const raise = (): void => {
+      signalled = true;
+      wake?.();
+    };
+    this.emitter.on(event, raise);
+    this.emitter.on(RESYNC, raise);
+    return {
+      next: (ms) =>
+        new Promise<void>((resolve) => {
+          if (signalled) {
+            signalled = false;
+            resolve();
+            return;
+          }
+          const timer = setTimeout(() => wake?.(), ms);
+          wake = () => {
+            clearTimeout(timer);
+            wake = undefined;
+            signalled = false;
+            resolve();
+          };
+        }),
+      close: () => {
+        this.emitter.off(event, raise);
+        this.emitter.off(RESYNC, raise);
+        wake?.();
+      },
+    };
   }
 
   private waitFor(event: string, ms: number): Promise<void> {

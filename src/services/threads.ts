@@ -2,14 +2,13 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { withTransaction } from "../db/database.js";
 import { enqueueRun } from "../repositories/runs.js";
-import { reviewsOfThread, type ReviewSummary } from "../repositories/reviews.js";
+import { threadWithReviews, type ReviewSummary } from "../repositories/reviews.js";
 import {
-  findThread,
   findThreadByIdempotencyKey,
   insertThread,
   type ThreadRow,
 } from "../repositories/threads.js";
-import type { RunSignals } from "../runs/thread-events.js";
+import type { RunSignals, SignalWatch } from "../runs/thread-events.js";
 import { InvalidInputError, notFound } from "./errors.js";
 
 export interface ThreadServiceDeps {
@@ -50,7 +49,10 @@ export interface StartResult {
   created: boolean;
 }
 
-/** Creates the thread and its first run in one transaction, then wakes local workers. */
+/**
+ * Creates the thread and its first run in one transaction, then wakes local workers. With `wait`
+ * it answers once the thread paused for review or ended, or the wait is over.
+ */
 export async function startThread(
   deps: ThreadServiceDeps,
   input: {
@@ -60,24 +62,40 @@ export async function startThread(
     /** The caller: its name is recorded, its id owns the thread. */
     caller: { id: string; name: string };
   },
+  wait?: number,
 ): Promise<StartResult> {
   const threadId = randomUUID();
-  const created = await withTransaction(deps.pool, async (tx) => {
-    const row = await insertThread(tx, {
-      thread_id: threadId,
-      question: input.question,
-      metadata: input.metadata,
-      idempotency_key: input.idempotencyKey,
-      created_by: input.caller.name,
-      owner_id: input.caller.id,
+  // Watching before the run exists: its end cannot be signalled before anyone listens.
+  const watch = wait ? deps.signals.watchThread(threadId) : undefined;
+  try {
+    const row = await withTransaction(deps.pool, async (tx) => {
+      const inserted = await insertThread(tx, {
+        thread_id: threadId,
+        question: input.question,
+        metadata: input.metadata,
+        idempotency_key: input.idempotencyKey,
+        created_by: input.caller.name,
+        owner_id: input.caller.id,
+      });
+      if (inserted) {
+        await enqueueRun(tx, {
+          thread_id: threadId,
+          kind: "start",
+          max_attempts: deps.maxAttempts,
+        });
+      }
+      return inserted;
     });
-    if (!row) return false;
-    await enqueueRun(tx, { thread_id: threadId, kind: "start", max_attempts: deps.maxAttempts });
-    return true;
-  });
-  if (created) {
-    deps.signals.runEnqueued();
-    return { thread: await getThread(deps.pool, threadId), created };
+    if (row) {
+      deps.signals.runEnqueued();
+      // Just made: queued, no review yet. Nothing to read back unless it is waited for.
+      const thread = watch
+        ? await waitWith(deps, watch, threadId, wait!, { knownUnsettled: true })
+        : toView(row, []);
+      return { thread, created: true };
+    }
+  } finally {
+    watch?.close();
   }
   const earlier = (await findThreadByIdempotencyKey(
     deps.pool,
@@ -90,14 +108,16 @@ export async function startThread(
       "this Idempotency-Key was used for a different question",
     );
   }
-  return { thread: await getThread(deps.pool, earlier.thread_id), created };
+  const thread = wait
+    ? await waitForThread(deps, earlier.thread_id, wait)
+    : await getThread(deps.pool, earlier.thread_id);
+  return { thread, created: false };
 }
 
 export async function getThread(pool: pg.Pool, threadId: string): Promise<ThreadView> {
-  const row = await findThread(pool, threadId);
-  if (!row) throw notFound("thread", threadId);
-  const reviews = await reviewsOfThread(pool, threadId);
-  return toView(row, reviews);
+  const found = await threadWithReviews(pool, threadId);
+  if (!found) throw notFound("thread", threadId);
+  return toView(found.thread, found.reviews);
 }
 
 /** Waits up to `seconds` for the thread to pause for review or end, then returns it as it is. */
@@ -105,17 +125,44 @@ export async function waitForThread(
   deps: Pick<ThreadServiceDeps, "pool" | "signals">,
   threadId: string,
   seconds: number,
+  options: WaitOptions = {},
+): Promise<ThreadView> {
+  const watch = options.watch ?? deps.signals.watchThread(threadId);
+  try {
+    return await waitWith(deps, watch, threadId, seconds, options);
+  } finally {
+    if (!options.watch) watch.close();
+  }
+}
+
+export interface WaitOptions {
+  /** Watching since before the change that is waited for (the caller closes it). */
+  watch?: SignalWatch;
+  /** The caller just queued a run of the thread: the first look would only find it so. */
+  knownUnsettled?: boolean;
+}
+
+async function waitWith(
+  deps: Pick<ThreadServiceDeps, "pool" | "signals">,
+  watch: SignalWatch,
+  threadId: string,
+  seconds: number,
+  options: WaitOptions,
 ): Promise<ThreadView> {
   const deadline = Date.now() + seconds * 1000;
+  let skipLook = options.knownUnsettled === true;
   for (;;) {
-    const row = await findThread(deps.pool, threadId);
-    if (!row) throw notFound("thread", threadId);
-    const remaining = deadline - Date.now();
-    if (isSettled(row.status) || remaining <= 0) {
-      return toView(row, await reviewsOfThread(deps.pool, threadId));
+    if (!skipLook) {
+      const found = await threadWithReviews(deps.pool, threadId);
+      if (!found) throw notFound("thread", threadId);
+      if (isSettled(found.thread.status) || Date.now() >= deadline) {
+        return toView(found.thread, found.reviews);
+      }
     }
-    // Local workers signal at once; other processes' work is seen by polling.
-    await deps.signals.nextThreadChange(threadId, Math.min(remaining, 250));
+    skipLook = false;
+    // Signalled at once by this process's workers and, over LISTEN, by other processes'; the
+    // timeout is the fallback for a signal that cannot come (see RunSignals.pollMs).
+    await watch.next(Math.max(0, Math.min(deadline - Date.now(), deps.signals.pollMs)));
   }
 }
 

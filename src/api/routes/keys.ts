@@ -68,6 +68,8 @@ export function keyRoutes(openMode: OpenModeGate) {
       try {
         const { key, row } = await createKey(c.var.db, body.name, body.role);
         openMode.close();
+        // Other gates of this process (another app on the same runtime) close too.
+        c.var.services.threads.signals.keyCreated();
         return c.json({ ...view(row), key }, 201);
       } catch (error) {
         if (error instanceof KeyNameTakenError)

@@ -142,14 +142,25 @@ export function reviewRoutes() {
       const { reviewId } = c.req.valid("param");
       const { wait } = c.req.valid("query");
       const { version, ...decision } = c.req.valid("json");
-      const result = await decide(c.var.services.reviews, reviewId, decision, caller(c), {
-        version,
-      });
-      const threads = c.var.services.threads;
-      const thread =
-        wait && result.outcome === "decided"
-          ? await waitForThread(threads, result.thread_id, wait)
-          : await getThread(c.var.db, result.thread_id);
-      return c.json({ outcome: result.outcome, review: result.review, thread }, 200);
+      const { watch, ...result } = await decide(
+        c.var.services.reviews,
+        reviewId,
+        decision,
+        caller(c),
+        { version, watchThread: wait !== undefined && wait > 0 },
+      );
+      try {
+        const thread =
+          watch && result.outcome === "decided"
+            ? // The decision queued the resume run: the thread is not settled until it ends.
+              await waitForThread(c.var.services.threads, result.thread_id, wait!, {
+                watch,
+                knownUnsettled: true,
+              })
+            : await getThread(c.var.db, result.thread_id);
+        return c.json({ outcome: result.outcome, review: result.review, thread }, 200);
+      } finally {
+        watch?.close();
+      }
     });
 }

@@ -92,15 +92,18 @@ export function threadRoutes() {
       const { wait } = c.req.valid("query");
       const body = c.req.valid("json");
       const deps = c.var.services.threads;
-      const { thread, created } = await startThread(deps, {
-        question: body.question,
-        metadata: body.metadata,
-        idempotencyKey: c.req.valid("header")["idempotency-key"],
-        caller: { id: c.var.principal.id, name: c.var.principal.name },
-      });
-      const view = wait ? await waitForThread(deps, thread.thread_id, wait) : thread;
+      const { thread, created } = await startThread(
+        deps,
+        {
+          question: body.question,
+          metadata: body.metadata,
+          idempotencyKey: c.req.valid("header")["idempotency-key"],
+          caller: { id: c.var.principal.id, name: c.var.principal.name },
+        },
+        wait,
+      );
       // 202: accepted and running in the background; a repeated Idempotency-Key answers 200.
-      return created ? c.json(view, 202) : c.json(view, 200);
+      return created ? c.json(thread, 202) : c.json(thread, 200);
     })
     .openapi(getThreadRoute, async (c) => {
       const { threadId } = c.req.valid("param");

@@ -5,10 +5,11 @@ import type { ReviewCard } from "../../graph/review-card.js";
 import { countKnownChunks } from "../../repositories/chunks.js";
 import { insertFeedback, type NewFeedback } from "../../repositories/feedback.js";
 import { appendReviewEvent } from "../../repositories/review-events.js";
-import { insertVote, votesOf, type VoteRow } from "../../repositories/review-votes.js";
+import { insertVote, votesOf, withVote, type VoteRow } from "../../repositories/review-votes.js";
 import { cardOf, markDecided, releaseClaim, type ReviewRow } from "../../repositories/reviews.js";
 import { enqueueRun, type RunRequest } from "../../repositories/runs.js";
-import { findThread, setThreadStatus, type ThreadRow } from "../../repositories/threads.js";
+import { setThreadStatus } from "../../repositories/threads.js";
+import type { SignalWatch } from "../../runs/thread-events.js";
 import { ConflictError, InvalidInputError } from "../errors.js";
 import type { Caller, ReviewServiceDeps } from "./deps.js";
 import { escalate } from "./escalate.js";
@@ -22,6 +23,8 @@ export interface DecisionResult {
   outcome: DecisionOutcome;
   review: ReviewView;
   thread_id: string;
+  /** With `watchThread`: the thread's signals since before the resume run was queued. */
+  watch?: SignalWatch;
 }
 
 export interface DecideOptions {
@@ -31,6 +34,11 @@ export interface DecideOptions {
   system?: boolean;
   /** A protocol client's run: the resume run gets its id, stream modes and metadata. */
   run?: RunRequest;
+  /**
+   * Watch the thread from before the decision commits (to wait for the resume run's end without
+   * missing it); the caller closes `result.watch`.
+   */
+  watchThread?: boolean;
 }
 
 /**
@@ -48,8 +56,10 @@ export async function decide(
   options: DecideOptions = {},
 ): Promise<DecisionResult> {
   const now = deps.now();
+  let watch: SignalWatch | undefined;
   const result = await withTransaction(deps.pool, async (tx): Promise<DecisionResult> => {
     const review = await lockPendingReview(tx, reviewId);
+    if (options.watchThread) watch = deps.signals.watchThread(review.thread_id);
     const votes = await votesOf(tx, reviewId);
     if (options.version !== undefined && options.version !== versionOf(review, votes)) {
       throw new ConflictError(
@@ -72,7 +82,7 @@ export async function decide(
     });
     if (verdict.verdict === "refused") throw new ConflictError(verdict.code, verdict.message);
     if (verdict.verdict === "vote") {
-      await insertVote(tx, reviewId, caller.name, decision);
+      const after = withVote(votes, await insertVote(tx, reviewId, caller.name, decision));
       await appendReviewEvent(tx, {
         review_id: reviewId,
         type: "voted",
@@ -87,15 +97,20 @@ export async function decide(
       if (held?.by === caller.name) current = (await releaseClaim(tx, reviewId)) ?? current;
       return {
         outcome: verdict.escalate ? "escalated" : "vote_recorded",
-        review: toView(current, await votesOf(tx, reviewId), now),
+        review: toView(current, after, now),
         thread_id: review.thread_id,
       };
     }
-    if (verdict.recordVote) await insertVote(tx, reviewId, caller.name, decision);
-    return settle(tx, deps, review, decision, caller, held, now, options.run);
+    const after = verdict.recordVote
+      ? withVote(votes, await insertVote(tx, reviewId, caller.name, decision))
+      : votes;
+    return settle(tx, deps, review, after, decision, caller, held, now, options.run);
+  }).catch((error: unknown) => {
+    watch?.close();
+    throw error;
   });
   if (result.outcome === "decided") deps.signals.runEnqueued();
-  return result;
+  return { ...result, watch };
 }
 
 /** What the card allows, and edited evidence that exists: refused as invalid otherwise. */
@@ -118,6 +133,8 @@ async function settle(
   tx: Queryable,
   deps: ReviewServiceDeps,
   review: ReviewRow,
+  /** Its votes, this decision's included: read under the review's lock, so still current. */
+  votes: VoteRow[],
   decision: Decision,
   caller: Caller,
   held: LiveClaim | null,
@@ -127,7 +144,6 @@ async function settle(
   const reviewId = review.review_id;
   const decided = await markDecided(tx, reviewId, decision, caller.name);
   if (!decided) throw alreadyDecided(review);
-  const votes = await votesOf(tx, reviewId);
   await appendReviewEvent(tx, {
     review_id: reviewId,
     type: "decided",
@@ -135,8 +151,6 @@ async function settle(
     before: { status: review.status, claimed_by: held?.by ?? null },
     after: { status: decided.status, decision, approvals: votes.map((v) => v.actor) },
   });
-  const thread = await findThread(tx, review.thread_id);
-  await insertFeedback(tx, decisionFeedback(review, decision, caller, thread, votes));
   await enqueueRun(tx, {
     thread_id: review.thread_id,
     kind: "resume",
@@ -144,7 +158,8 @@ async function settle(
     max_attempts: deps.maxAttempts,
     request,
   });
-  await setThreadStatus(tx, review.thread_id, "queued");
+  const thread = await setThreadStatus(tx, review.thread_id, "queued");
+  await insertFeedback(tx, decisionFeedback(review, decision, caller, thread?.metadata, votes));
   return { outcome: "decided", review: toView(decided, votes, now), thread_id: review.thread_id };
 }
 
@@ -153,7 +168,7 @@ function decisionFeedback(
   review: ReviewRow,
   decision: Decision,
   caller: Caller,
-  thread: ThreadRow | undefined,
+  threadMetadata: Record<string, unknown> | undefined,
   votes: VoteRow[],
 ): NewFeedback {
   const card = cardOf(review);
@@ -176,7 +191,7 @@ function decisionFeedback(
       passages: card.retrieval.passages.map((p) => ({ chunk_id: p.chunk_id, score: p.score })),
       draft: card.draft?.text ?? null,
       judge: card.judge,
-      metadata: thread?.metadata ?? {},
+      metadata: threadMetadata ?? {},
       review_created_at: review.created_at.toISOString(),
       first_claimed_at: review.first_claimed_at?.toISOString() ?? null,
       escalated_at: review.escalated_at?.toISOString() ?? null,
