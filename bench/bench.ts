@@ -246,6 +246,8 @@ interface Driver {
    * (`pg_stat_database.xact_commit`, every process's, read from another database).
    */
   commits?: () => Promise<number>;
+  /** Database targets: the bytes each table takes on disk (see `tableBytes`). */
+  storedBytes?: () => Promise<Map<string, number>>;
   /** Stops the service (and its worker processes) but keeps the database, so it can be read. */
   stop(): Promise<void>;
   /** Stops, and removes what the target created. */
@@ -342,6 +344,7 @@ async function startHttpService(service: HttpService): Promise<Driver> {
       sql,
       runThread: (question, abort) => httpRoundTrip(baseUrl, question, abort),
       commits: service.commits,
+      storedBytes: () => tableBytes(database),
       stop,
       async close() {
         await stop();
@@ -537,6 +540,27 @@ async function startPostgres(
     companions: split ? () => startWorkerProcesses(workerProcesses, env, baseUrl, name) : undefined,
     commits: () => committedIn(baseUrl, name),
   });
+}
+
+/**
+ * What each of the service's tables takes on disk: heap, TOAST and indexes
+ * (`pg_total_relation_size`), dead row versions included until vacuum reclaims them.
+ */
+async function tableBytes(database: Database): Promise<Map<string, number>> {
+  const { rows } = await database.pool.query<{ name: string; bytes: string }>(
+    `SELECT c.relname AS name, pg_total_relation_size(c.oid) AS bytes
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND n.nspname = current_schema()`,
+  );
+  return new Map(rows.map((r) => [r.name, Number(r.bytes)]));
+}
+
+/** How much each table grew between two `tableBytes` readings, largest first. */
+function growth(before: Map<string, number>, after: Map<string, number>): [string, number][] {
+  return [...after]
+    .map(([name, bytes]): [string, number] => [name, bytes - (before.get(name) ?? 0)])
+    .filter(([, grew]) => grew !== 0)
+    .sort((a, b) => b[1] - a[1]);
 }
 
 /** `xact_commit` of the scratch database, read over a connection to another database. */
@@ -774,6 +798,13 @@ interface TargetResult {
    * process's, worker polling included) ÷ threads; null off Postgres.
    */
   postgres_commits_per_thread: number | null;
+  /**
+   * How much the database grew over the measured phase ÷ threads (every table: heap, TOAST,
+   * indexes; page-granular, dead row versions included); null for the in-memory target.
+   */
+  stored_kb_per_thread: number | null;
+  /** The same by table, largest first. */
+  stored_kb_per_thread_by_table: Record<string, number> | null;
   sql_statements_total: number;
   sql_one_shot_pool_queries_total: number;
   /** CPU time of this Node process (user + system) per measured thread. */
@@ -824,6 +855,7 @@ function table(results: TargetResult[]): string {
     "end-to-end p50/p99 ms",
     "SQL/thread",
     "commits/thread (pg)",
+    "stored KB/thread",
     "node CPU ms/thread",
   ];
   const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
@@ -837,6 +869,7 @@ function table(results: TargetResult[]): string {
     `${fmt(r.end_to_end_ms.p50)} / ${fmt(r.end_to_end_ms.p99)}`,
     r.sql_statements_per_thread.toFixed(1),
     r.postgres_commits_per_thread === null ? "–" : r.postgres_commits_per_thread.toFixed(1),
+    r.stored_kb_per_thread === null ? "–" : r.stored_kb_per_thread.toFixed(1),
     `${r.node_cpu_ms_per_thread.toFixed(1)} (${r.node_cpu_cores_busy.toFixed(2)} cores)`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -882,6 +915,7 @@ async function benchTarget(
       await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_MS));
       commitsAtStart = await driver.commits();
     }
+    const storedAtStart = await driver.storedBytes?.();
     driver.sql.reset();
     const loadAtStart = os.loadavg()[0] ?? 0;
     const cpuAtStart = process.cpuUsage();
@@ -907,6 +941,12 @@ async function benchTarget(
     );
     const statements = driver.sql.statements;
     const cpu = process.cpuUsage(cpuAtStart);
+    const grown =
+      storedAtStart && driver.storedBytes
+        ? growth(storedAtStart, await driver.storedBytes())
+        : undefined;
+    const kbPerThread = (bytes: number): number =>
+      Math.round((bytes / 1024 / options.threads) * 10) / 10;
     let commits: number | null = null;
     if (driver.commits && commitsAtStart !== undefined) {
       // Stopped first: an exiting backend flushes its statistics.
@@ -918,6 +958,12 @@ async function benchTarget(
       log("most frequent SQL statements (per thread):");
       for (const { statement, per_thread } of driver.sql.top(15, options.threads)) {
         log(`  ${per_thread.toFixed(2).padStart(6)}  ${statement}`);
+      }
+      if (grown) {
+        log("stored KB per thread, by table:");
+        for (const [name, bytes] of grown) {
+          log(`  ${kbPerThread(bytes).toFixed(1).padStart(6)}  ${name}`);
+        }
       }
     }
     return {
@@ -934,6 +980,12 @@ async function benchTarget(
       sql_statements_per_thread: Math.round((statements / options.threads) * 10) / 10,
       postgres_commits_per_thread:
         commits === null ? null : Math.round((commits / options.threads) * 10) / 10,
+      stored_kb_per_thread: grown
+        ? kbPerThread(grown.reduce((sum, [, bytes]) => sum + bytes, 0))
+        : null,
+      stored_kb_per_thread_by_table: grown
+        ? Object.fromEntries(grown.map(([name, bytes]) => [name, kbPerThread(bytes)]))
+        : null,
       sql_statements_total: statements,
       sql_one_shot_pool_queries_total: driver.sql.viaPoolQuery,
       sql_top: driver.sql.top(15, options.threads),
@@ -988,6 +1040,8 @@ async function main(): Promise<void> {
     "    split: the API process's statements only (its worker processes have their own pools).",
     "  commits/thread (pg): pg_stat_database.xact_commit of the scratch database over the measured phase (all processes,",
     "    polling included) ÷ threads, as Postgres counts it.",
+    "  stored KB/thread: growth of every table (heap, TOAST, indexes; 8 KB pages; dead row versions until vacuum)",
+    "    over the measured phase ÷ threads; --sql-breakdown lists it by table.",
     "  node CPU: this process's user+system CPU during the measured phase ÷ threads (embedded and memory include PGlite,",
     "    which runs on the main thread; postgres excludes the server), and the average number of cores it kept busy.",
     "",
