@@ -43,12 +43,17 @@ async function withFeedbackToken(
   return { ...view, feedback_token: token, feedback_token_expires_at: expires_at };
 }
 
-/** A client key sees only the threads it started (others look like they do not exist). */
-async function assertCanRead(c: Context<ApiEnv>, threadId: string): Promise<void> {
+/**
+ * A client key sees only the threads it started (others look like they do not exist). Returns
+ * the owner when the caller could be it (only clients, admins and open mode start threads).
+ */
+async function assertCanRead(c: Context<ApiEnv>, threadId: string): Promise<string | undefined> {
   const principal = c.var.principal;
-  if (principal.open || principal.role !== "client") return;
+  if (!principal.open && principal.role !== "client" && principal.role !== "admin") return;
   const owner = await threadOwner(c.var.db, threadId);
+  if (principal.open || principal.role !== "client") return owner;
   if (owner !== undefined && owner !== principal.id) throw notFound("thread", threadId);
+  return owner;
 }
 
 const threadPath = z.object({ threadId: uuidParam });
@@ -148,11 +153,11 @@ export function threadRoutes() {
       const { threadId } = c.req.valid("param");
       const { wait } = c.req.valid("query");
       const deps = c.var.services.threads;
-      await assertCanRead(c, threadId);
+      const owner = await assertCanRead(c, threadId);
       const view = wait
         ? await waitForThread(deps, threadId, wait)
         : await getThread(c.var.db, threadId);
-      return c.json(await withFeedbackToken(c, view, await threadOwner(c.var.db, threadId)), 200);
+      return c.json(await withFeedbackToken(c, view, owner), 200);
     })
     .openapi(feedbackRoute, async (c) => {
       const { threadId } = c.req.valid("param");
