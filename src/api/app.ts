@@ -39,10 +39,11 @@ import { ThreadTokens } from "../services/thread-tokens.js";
 import { widgetRoutes } from "./routes/widget.js";
 import { demoRoutes } from "../ui/demo.js";
 
-/** A week: the FEEDBACK_TOKEN_TTL_SECONDS default, for apps built without a runtime's env. */
-const DEFAULT_TOKEN_TTL_SECONDS = 604_800;
 import type { ProtocolDeps } from "../protocol/deps.js";
 import type { SignoffGraph } from "../graph/graph.js";
+
+/** A week: the FEEDBACK_TOKEN_TTL_SECONDS default, for apps built without a runtime's env. */
+const DEFAULT_TOKEN_TTL_SECONDS = 604_800;
 
 export interface Services {
   threads: ThreadServiceDeps;

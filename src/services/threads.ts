@@ -119,6 +119,24 @@ export async function waitForThread(
   }
 }
 
+/**
+ * Like waitForThread, but a thread paused for review is not an answer yet for an end user (the
+ * demo page): waits on until it completes or fails, or time runs out.
+ */
+export async function waitForAnswer(
+  deps: Pick<ThreadServiceDeps, "pool" | "signals">,
+  threadId: string,
+  seconds: number,
+): Promise<ThreadView> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    const view = await getThread(deps.pool, threadId);
+    if (view.status === "completed" || view.status === "failed" || remaining <= 0) return view;
+    await deps.signals.nextThreadChange(threadId, Math.min(remaining, 250));
+  }
+}
+
 function toView(row: ThreadRow, reviews: ReviewSummary[]): ThreadView {
   return {
     thread_id: row.thread_id,

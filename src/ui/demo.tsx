@@ -15,7 +15,13 @@ import {
 import type { OpenModeGate } from "../auth/open-mode.js";
 import { provenances } from "../graph/state.js";
 import { threadStatuses } from "../repositories/threads.js";
-import { getThread, startThread, waitForThread, type ThreadView } from "../services/threads.js";
+import {
+  getThread,
+  startThread,
+  waitForAnswer,
+  waitForThread,
+  type ThreadView,
+} from "../services/threads.js";
 import { uiAssets } from "./assets.js";
 import { PAGE_CSP } from "./respond.js";
 
@@ -216,22 +222,4 @@ export function demoRoutes(openMode: OpenModeGate, enabled: boolean | undefined)
         : await getThread(c.var.db, threadId);
       return c.json(endUserView(view), 200);
     });
-}
-
-/**
- * Like waitForThread, but a thread paused for review is not an answer yet for the end user:
- * wait on until it completes or fails, or time runs out.
- */
-async function waitForAnswer(
-  deps: Parameters<typeof waitForThread>[0],
-  threadId: string,
-  seconds: number,
-): Promise<ThreadView> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const remaining = deadline - Date.now();
-    const view = await getThread(deps.pool, threadId);
-    if (view.status === "completed" || view.status === "failed" || remaining <= 0) return view;
-    await deps.signals.nextThreadChange(threadId, Math.min(remaining, 250));
-  }
 }
