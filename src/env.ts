@@ -146,6 +146,20 @@ export const envSchema = z.object({
     )
     .default([]),
 
+  /**
+   * HMAC key of the per-thread tokens the feedback widget sends instead of an API key (at least
+   * 32 characters). Unset: a random key made once and kept in the database, shared by every
+   * process; set it to rotate (tokens signed with the old key stop working).
+   */
+  FEEDBACK_TOKEN_SECRET: z.string().min(32).optional(),
+  /** How long a feedback token is valid after it is issued (default 7 days). */
+  FEEDBACK_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(604_800),
+  /**
+   * The end-user demo page at /demo (it starts threads with no key). Unset: on only while open
+   * mode applies (a loopback server with no key); `true` turns it on with keys too.
+   */
+  DEMO_ENABLED: booleanFlag.optional(),
+
   /** LangSmith, for `npm run evals:export -- --langsmith-dataset NAME` uploads. */
   LANGSMITH_API_KEY: z.string().min(1).optional(),
   LANGSMITH_ENDPOINT: z.string().url().optional(),

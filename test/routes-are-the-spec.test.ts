@@ -12,7 +12,7 @@ import { useHarness } from "./support/harness.js";
  */
 
 /** Routes outside the JSON API's document: the document itself, its viewer, and the web page. */
-const UNDOCUMENTED = /^(?:\/openapi\.json|\/docs|\/ui(?:\/.*)?)$/;
+const UNDOCUMENTED = /^(?:\/openapi\.json|\/docs|\/demo|\/ui(?:\/.*)?)$/;
 
 /** The routes that answer without a key. Adding one here is a decision, not an accident. */
 const PUBLIC = new Set([
@@ -24,6 +24,11 @@ const PUBLIC = new Set([
   "GET /ui/login",
   "POST /ui/login",
   "POST /ui/logout",
+  // The feedback widget's script, and the end-user demo (off unless open mode or DEMO_ENABLED).
+  "GET /widget.js",
+  "GET /demo",
+  "POST /demo/questions",
+  "GET /demo/threads/:threadId",
 ]);
 /** Static files of the page (its scripts and styles) are public too. */
 const PUBLIC_PREFIX = /^GET \/ui\/assets\//;

@@ -15,7 +15,15 @@ describe("reviewer page assets", () => {
       queue: expect.stringMatching(/^\/ui\/assets\/queue-[0-9a-f]{12}\.js$/),
       review: expect.stringMatching(/^\/ui\/assets\/review-[0-9a-f]{12}\.js$/),
       signoff: expect.stringMatching(/^\/ui\/assets\/signoff-[0-9a-f]{12}\.css$/),
+      demo: expect.stringMatching(/^\/ui\/assets\/demo-[0-9a-f]{12}\.js$/),
+      widget: expect.stringMatching(/^\/ui\/assets\/widget-[0-9a-f]{12}\.js$/),
     });
+    // The widget runs on other sites' pages: browser code only, and no markup from strings.
+    const widget = assets.files.get(assets.urls.widget.split("/").pop()!)!;
+    expect(widget.body).not.toMatch(
+      /require\(|node:|process\.env|hono|innerHTML|insertAdjacentHTML/,
+    );
+    expect(widget.body).toContain("signoff-feedback");
     const review = assets.files.get(assets.urls.review.split("/").pop()!)!;
     // Browser code only: nothing of Node, the server or the JSX renderer came along.
     expect(review.body).not.toMatch(/require\(|node:|process\.env|hono/);

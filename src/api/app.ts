@@ -34,8 +34,16 @@ import { reviewRoutes } from "./routes/reviews.js";
 import { threadRoutes } from "./routes/threads.js";
 import { agentProtocolRoutes } from "./routes/langgraph/index.js";
 import { corsFor } from "./cors.js";
+import { feedbackTokenAccess } from "./feedback-token-access.js";
+import { ThreadTokens } from "../services/thread-tokens.js";
+import { widgetRoutes } from "./routes/widget.js";
+import { demoRoutes } from "../ui/demo.js";
+
 import type { ProtocolDeps } from "../protocol/deps.js";
 import type { SignoffGraph } from "../graph/graph.js";
+
+/** A week: the FEEDBACK_TOKEN_TTL_SECONDS default, for apps built without a runtime's env. */
+const DEFAULT_TOKEN_TTL_SECONDS = 604_800;
 
 export interface Services {
   threads: ThreadServiceDeps;
@@ -51,8 +59,16 @@ export type ApiEnv = {
     actor: string;
     principal: Principal;
     requestId: string;
+    /** Set only on `POST /threads/:id/feedback` with a valid feedback token for that thread. */
+    feedbackGrant: FeedbackGrant | undefined;
+    /** Signs and checks the per-thread tokens (feedback widget, demo page). */
+    threadTokens: ThreadTokens;
   };
 };
+
+export interface FeedbackGrant {
+  threadId: string;
+}
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -73,6 +89,10 @@ export interface AppDeps {
    * for good once a key exists. Decided by the caller that starts the server.
    */
   openMode: OpenModeGate;
+  /** Per-thread tokens (FEEDBACK_TOKEN_SECRET, FEEDBACK_TOKEN_TTL_SECONDS). */
+  threadTokens?: ThreadTokens;
+  /** DEMO_ENABLED: the /demo page on (true), off (false), or only in open mode (undefined). */
+  demoEnabled?: boolean;
 }
 
 /** The app over a runtime's database, signals and policies. */
@@ -95,6 +115,12 @@ export function createAppFor(
     now: reviewDeps.now,
     // Servers check for keys at start (server.ts); before the first request finds one, open.
     openMode: new OpenModeGate(isLoopbackHost(runtime.env.HOST), reviewDeps.signals),
+    threadTokens: new ThreadTokens({
+      secret: runtime.env.FEEDBACK_TOKEN_SECRET,
+      ttlSeconds: runtime.env.FEEDBACK_TOKEN_TTL_SECONDS,
+      now: reviewDeps.now,
+    }),
+    demoEnabled: runtime.env.DEMO_ENABLED,
     ...overrides,
   });
 }
@@ -136,6 +162,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       logger: deps.logger,
     },
   };
+  const threadTokens =
+    deps.threadTokens ?? new ThreadTokens({ ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS, now: deps.now });
   const app = routeGroup();
 
   app.use(requestId());
@@ -148,6 +176,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     c.header("X-Content-Type-Options", "nosniff");
     c.set("db", deps.pool);
     c.set("services", services);
+    c.set("threadTokens", threadTokens);
     await next();
     deps.logger.info(
       {
@@ -176,6 +205,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     }),
   );
 
+  // The feedback widget's door (any origin, a token instead of a key), before the general CORS.
+  app.use("/threads/:threadId/feedback", feedbackTokenAccess(threadTokens, deps.corsOrigins ?? []));
   // Before authentication: a browser's preflight carries no key.
   if (deps.corsOrigins?.length) app.use("*", corsFor(deps.corsOrigins));
 
@@ -194,10 +225,19 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     scheme: "bearer",
     description: "An API key (`npm run keys -- create`); `X-API-Key: <key>` works too.",
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "feedbackToken", {
+    type: "apiKey",
+    in: "header",
+    name: "Signoff-Feedback-Token",
+    description:
+      "A thread's `feedback_token` (given to its owner with the thread): feedback on that thread only.",
+  });
   app.doc31("/openapi.json", documentInfo);
   app.get("/docs", apiDocs());
   app.route("/", healthRoutes());
   app.route("/ui", uiPublicRoutes(deps.openMode));
+  app.route("/", widgetRoutes());
+  app.route("/demo", demoRoutes(deps.openMode, deps.demoEnabled));
 
   app.use("*", authenticate(deps.openMode, deps.corsOrigins ?? []));
 

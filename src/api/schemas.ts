@@ -123,6 +123,15 @@ export const threadResponse = z.object({
       decided_at: timestamp.nullable(),
     }),
   ),
+  feedback_token: z
+    .string()
+    .optional()
+    .describe(
+      "Only to the thread's owner: send it as `Signoff-Feedback-Token` to post this thread's end-user feedback without an API key (the widget does)",
+    ),
+  feedback_token_expires_at: timestamp
+    .optional()
+    .describe("When `feedback_token` stops working; get the thread again for a new one"),
 });
 
 const reviewListItem = z.object({

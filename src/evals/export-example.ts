@@ -59,6 +59,13 @@ export interface ExportedUserFeedback {
   correction: string | null;
   /** Word diff from the answer the user saw to their correction. */
   correction_diff: string | null;
+  /** `feedback_token`: an end user through the widget; `api_key`: the app or a person with a key. */
+  channel: "feedback_token" | "api_key";
+  /**
+   * The provenance of the answer that was rated (`auto` for the graph's own answer): a low rating
+   * of an `auto` answer is a labelled error of the automatic path.
+   */
+  answer_provenance: string | null;
   user: string;
   at: string;
 }

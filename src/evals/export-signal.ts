@@ -121,6 +121,8 @@ export function exampleOf(row: ThreadExportRow, testShare: number): Candidate | 
       correction: f.correction,
       correction_diff:
         f.correction !== null && shown !== null ? editDiff(shown, f.correction) : null,
+      channel: f.context?.channel === "feedback_token" ? "feedback_token" : "api_key",
+      answer_provenance: str(f.context?.provenance),
       user: f.actor,
       at: iso(f.created_at),
     };

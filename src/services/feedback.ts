@@ -60,6 +60,8 @@ export async function recordUserFeedback(
   /** The caller: its name is recorded as the actor, its key id scopes the idempotency key. */
   caller: { id: string; name: string },
   idempotencyKey?: string,
+  /** How the caller was authorized: an API key, or the thread's feedback token (the widget). */
+  channel: "api_key" | "feedback_token" = "api_key",
 ): Promise<FeedbackResult> {
   const thread = await findThread(pool, threadId);
   if (!thread) throw notFound("thread", threadId);
@@ -84,6 +86,7 @@ export async function recordUserFeedback(
       citations: thread.citations,
       risk_tier: thread.risk_tier,
       metadata: thread.metadata,
+      channel,
     },
     actor: caller.name,
     caller_id: caller.id,

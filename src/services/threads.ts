@@ -140,6 +140,8 @@ export interface WaitOptions {
   watch?: SignalWatch;
   /** The caller just queued a run of the thread: the first look would only find it so. */
   knownUnsettled?: boolean;
+  /** What ends the wait (default: paused for review, completed or failed). */
+  until?: (status: ThreadRow["status"]) => boolean;
 }
 
 async function waitWith(
@@ -155,7 +157,7 @@ async function waitWith(
     if (!skipLook) {
       const found = await threadWithReviews(deps.pool, threadId);
       if (!found) throw notFound("thread", threadId);
-      if (isSettled(found.thread.status) || Date.now() >= deadline) {
+      if ((options.until ?? isSettled)(found.thread.status) || Date.now() >= deadline) {
         return toView(found.thread, found.reviews);
       }
     }
@@ -164,6 +166,17 @@ async function waitWith(
     // timeout is the fallback for a signal that cannot come (see RunSignals.pollMs).
     await watch.next(Math.max(0, Math.min(deadline - Date.now(), deps.signals.pollMs)));
   }
+}
+
+/** Waits until the thread has its final answer (or failed): what an end user waits for. */
+export function waitForAnswer(
+  deps: Pick<ThreadServiceDeps, "pool" | "signals">,
+  threadId: string,
+  seconds: number,
+): Promise<ThreadView> {
+  return waitForThread(deps, threadId, seconds, {
+    until: (status) => status === "completed" || status === "failed",
+  });
 }
 
 function toView(row: ThreadRow, reviews: ReviewSummary[]): ThreadView {

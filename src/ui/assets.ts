@@ -27,6 +27,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRIES = {
   queue: path.join(here, "browser/queue.ts"),
   review: path.join(here, "browser/review.ts"),
+  demo: path.join(here, "browser/demo.ts"),
+  /** Also served as /widget.js, under a name that does not change (src/api/routes/widget.ts). */
+  widget: path.join(here, "browser/widget.ts"),
   signoff: path.join(here, "styles/signoff.css"),
 } as const;
 export type Entry = keyof typeof ENTRIES;

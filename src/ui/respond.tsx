@@ -10,7 +10,7 @@ import { Page } from "./layout.js";
  * Scripts only from this origin's /ui/assets/ (no inline script runs, so card text cannot become
  * code); inline styles stay allowed for the few style attributes (meter widths).
  */
-const CSP = [
+export const PAGE_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -30,7 +30,7 @@ export function sendPage(
   body: Child,
   script?: Exclude<Entry, "signoff">,
 ) {
-  c.header("Content-Security-Policy", CSP);
+  c.header("Content-Security-Policy", PAGE_CSP);
   c.header("X-Content-Type-Options", "nosniff");
   c.header("Referrer-Policy", "no-referrer");
   c.header("Cache-Control", "no-store");

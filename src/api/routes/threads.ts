@@ -5,8 +5,10 @@ import { notFound } from "../../services/errors.js";
 import { threadOwner } from "../../repositories/threads.js";
 import type { ApiEnv } from "../app.js";
 import { requireRole } from "../auth.js";
+import { TOKEN_BODY_LIMIT_BYTES, TOKEN_CALLER } from "../feedback-token-access.js";
 import {
   createThreadBody,
+  errorResponse,
   feedbackBody,
   feedbackResponse,
   threadResponse,
@@ -20,15 +22,38 @@ import {
   routeGroup,
   uuidParam,
 } from "../openapi.js";
-import { getThread, startThread, waitForThread } from "../../services/threads.js";
+import { getThread, startThread, waitForThread, type ThreadView } from "../../services/threads.js";
 import { recordUserFeedback } from "../../services/feedback.js";
 
-/** A client key sees only the threads it started (others look like they do not exist). */
-async function assertCanRead(c: Context<ApiEnv>, threadId: string): Promise<void> {
+/**
+ * The thread as its owner sees it: with a fresh feedback token (for the widget) when the caller
+ * started the thread; anyone else (a reviewer, an admin, another client) gets none.
+ */
+async function withFeedbackToken(
+  c: Context<ApiEnv>,
+  view: ThreadView,
+  owner: string | undefined,
+): Promise<ThreadView & { feedback_token?: string; feedback_token_expires_at?: string }> {
+  if (owner === undefined || owner !== c.var.principal.id) return view;
+  const { token, expires_at } = await c.var.threadTokens.issue(
+    c.var.db,
+    view.thread_id,
+    "feedback",
+  );
+  return { ...view, feedback_token: token, feedback_token_expires_at: expires_at };
+}
+
+/**
+ * A client key sees only the threads it started (others look like they do not exist). Returns
+ * the owner when the caller could be it (only clients, admins and open mode start threads).
+ */
+async function assertCanRead(c: Context<ApiEnv>, threadId: string): Promise<string | undefined> {
   const principal = c.var.principal;
-  if (principal.open || principal.role !== "client") return;
+  if (!principal.open && principal.role !== "client" && principal.role !== "admin") return;
   const owner = await threadOwner(c.var.db, threadId);
+  if (principal.open || principal.role !== "client") return owner;
   if (owner !== undefined && owner !== principal.id) throw notFound("thread", threadId);
+  return owner;
 }
 
 const threadPath = z.object({ threadId: uuidParam });
@@ -73,16 +98,36 @@ const feedbackRoute = createRoute({
   path: "/{threadId}/feedback",
   tags: ["threads"],
   summary: "Feedback on a finished answer (rating, reasons, correction)",
-  description: "Any role; a client key only on the threads it started.",
-  request: { params: threadPath, headers: idempotencyHeaders, body: jsonRequestBody(feedbackBody) },
+  description: [
+    "Any role; a client key only on the threads it started.",
+    "",
+    "Or, with no key, the thread's `feedback_token` (given to its owner with the thread) in the",
+    "`Signoff-Feedback-Token` header: what the feedback widget sends from any origin (CORS `*`,",
+    `no credentials, a body of at most ${TOKEN_BODY_LIMIT_BYTES} bytes). A token counts once per`,
+    "thread: a repeat answers 200 with the first feedback and stores nothing (Idempotency-Key is",
+    "not needed). An expired, forged or altered token, or one for another thread, is a 401.",
+  ].join("\n"),
+  security: [{ apiKey: [] }, { feedbackToken: [] }] as Record<string, string[]>[],
+  request: {
+    params: threadPath,
+    headers: idempotencyHeaders.extend({
+      "signoff-feedback-token": z
+        .string()
+        .max(200)
+        .optional()
+        .describe("The thread's `feedback_token`, instead of an API key"),
+    }),
+    body: jsonRequestBody(feedbackBody),
+  },
   responses: {
     201: { description: "Stored", content: json(feedbackResponse) },
     200: {
-      description: "Same Idempotency-Key as earlier feedback",
+      description: "Same Idempotency-Key as earlier feedback, or the token's feedback already",
       content: json(feedbackResponse),
     },
     ...errors.body,
     404: errors.byId[404],
+    409: { description: "The thread has not finished yet", content: json(errorResponse) },
   },
 });
 
@@ -102,28 +147,35 @@ export function threadRoutes() {
         },
         wait,
       );
+      // The caller started (or, with the same Idempotency-Key, had started) this thread: its owner.
+      const view = await withFeedbackToken(c, thread, c.var.principal.id);
       // 202: accepted and running in the background; a repeated Idempotency-Key answers 200.
-      return created ? c.json(thread, 202) : c.json(thread, 200);
+      return created ? c.json(view, 202) : c.json(view, 200);
     })
     .openapi(getThreadRoute, async (c) => {
       const { threadId } = c.req.valid("param");
       const { wait } = c.req.valid("query");
       const deps = c.var.services.threads;
-      await assertCanRead(c, threadId);
-      return c.json(
-        wait ? await waitForThread(deps, threadId, wait) : await getThread(c.var.db, threadId),
-        200,
-      );
+      const owner = await assertCanRead(c, threadId);
+      const view = wait
+        ? await waitForThread(deps, threadId, wait)
+        : await getThread(c.var.db, threadId);
+      return c.json(await withFeedbackToken(c, view, owner), 200);
     })
     .openapi(feedbackRoute, async (c) => {
       const { threadId } = c.req.valid("param");
-      await assertCanRead(c, threadId);
+      const grant = c.var.feedbackGrant;
+      // A token was checked for this very thread; a key goes through the usual read check.
+      if (!grant) await assertCanRead(c, threadId);
       const { created, ...rest } = await recordUserFeedback(
         c.var.db,
         threadId,
         c.req.valid("json"),
-        { id: c.var.principal.id, name: c.var.principal.name },
-        c.req.valid("header")["idempotency-key"],
+        grant ? TOKEN_CALLER : { id: c.var.principal.id, name: c.var.principal.name },
+        // One end-user rating per thread by token: a widget's repeated submit, or anyone else
+        // holding the token, gets the first one back instead of writing another.
+        grant ? `thread:${threadId}` : c.req.valid("header")["idempotency-key"],
+        grant ? "feedback_token" : "api_key",
       );
       return created ? c.json(rest, 201) : c.json(rest, 200);
     });
