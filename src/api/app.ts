@@ -32,6 +32,7 @@ import { isUiPath, uiErrorResponse, uiPublicRoutes, uiRoutes } from "../ui/route
 import { healthRoutes } from "./routes/health.js";
 import { reviewRoutes } from "./routes/reviews.js";
 import { threadRoutes } from "./routes/threads.js";
+import { batchRoutes } from "./routes/batches.js";
 import { agentProtocolRoutes } from "./routes/langgraph/index.js";
 import { corsFor } from "./cors.js";
 import type { ProtocolDeps } from "../protocol/deps.js";
@@ -41,6 +42,9 @@ export interface Services {
   threads: ThreadServiceDeps;
   reviews: ReviewServiceDeps;
   protocol: ProtocolDeps;
+  /** Questions one batch submission may carry (BATCH_MAX_ITEMS). */
+  batchMaxItems: number;
+  logger: Logger;
 }
 
 export type ApiEnv = {
@@ -64,6 +68,8 @@ export interface AppDeps {
   logger: Logger;
   maxAttempts: number;
   maxBodyBytes: number;
+  /** Questions one batch submission may carry (BATCH_MAX_ITEMS). */
+  batchMaxItems?: number;
   reviewPolicy: ReviewPolicy;
   emit: EmitEvent;
   claimLeaseSeconds: number;
@@ -89,6 +95,7 @@ export function createAppFor(
     logger: runtime.logger,
     maxAttempts: reviewDeps.maxAttempts,
     maxBodyBytes: runtime.env.MAX_BODY_BYTES,
+    batchMaxItems: runtime.env.BATCH_MAX_ITEMS,
     reviewPolicy: reviewDeps.reviewPolicy,
     emit: reviewDeps.emit,
     claimLeaseSeconds: reviewDeps.claimLeaseSeconds,
@@ -135,6 +142,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       maxAttempts: deps.maxAttempts,
       logger: deps.logger,
     },
+    batchMaxItems: deps.batchMaxItems ?? 10_000,
+    logger: deps.logger,
   };
   const app = routeGroup();
 
@@ -186,7 +195,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       name: "signoff",
       openapi: "/openapi.json",
       docs: "/docs",
-      endpoints: ["/threads", "/reviews", "/documents", "/langgraph"],
+      endpoints: ["/threads", "/batches", "/reviews", "/documents", "/langgraph"],
     }),
   );
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
@@ -202,6 +211,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   app.use("*", authenticate(deps.openMode, deps.corsOrigins ?? []));
 
   app.route("/threads", threadRoutes());
+  app.route("/batches", batchRoutes());
   app.route("/reviews", reviewRoutes());
   app.route("/documents", documentRoutes());
   app.route("/keys", keyRoutes(deps.openMode));
