@@ -39,7 +39,7 @@ async function assertCanRead(c: Context<ApiEnv>, batchId: string): Promise<void>
 }
 
 /** JSON (validated by the route) or NDJSON (read here): anything else is a 415. */
-async function bodyKind(c: Context<ApiEnv>): Promise<"json" | "ndjson"> {
+function bodyKind(c: Context<ApiEnv>): "json" | "ndjson" {
   const type = c.req.header("content-type") ?? "";
   if (NDJSON_TYPE.test(type)) return "ndjson";
   if (JSON_TYPE.test(type)) return "json";
@@ -136,7 +136,7 @@ const resultsRoute = createRoute({
 export function batchRoutes() {
   return routeGroup()
     .openapi(createBatchRoute, async (c) => {
-      const kind = await bodyKind(c);
+      const kind = bodyKind(c);
       const query = c.req.valid("query");
       const maxItems = c.var.services.batchMaxItems;
       let envelope: { priority?: number; metadata?: Record<string, unknown> } = query;
@@ -165,7 +165,7 @@ export function batchRoutes() {
     .openapi(appendItemsRoute, async (c) => {
       const { batchId } = c.req.valid("param");
       await assertCanRead(c, batchId);
-      const kind = await bodyKind(c);
+      const kind = bodyKind(c);
       const options = { maxItems: c.var.services.batchMaxItems, requireIds: true };
       const items =
         kind === "json"
