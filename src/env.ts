@@ -153,6 +153,10 @@ export const envSchema = z.object({
     )
     .default([]),
 
+  /** `npm run batch`: the API to submit to (default http://HOST:PORT) and the key to send. */
+  SIGNOFF_API_URL: z.string().url().optional(),
+  SIGNOFF_API_KEY: z.string().min(1).optional(),
+
   /** LangSmith, for `npm run evals:export -- --langsmith-dataset NAME` uploads. */
   LANGSMITH_API_KEY: z.string().min(1).optional(),
   LANGSMITH_ENDPOINT: z.string().url().optional(),
