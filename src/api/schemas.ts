@@ -59,6 +59,23 @@ export const decisionRequestBody = z.discriminatedUnion("type", [
   revise.safeExtend({ version: cardVersion }),
 ]);
 
+/** The same approve or reject on many reviews that share a reason, each with its own version. */
+export const bulkDecisionBody = z
+  .object({
+    items: z
+      .array(z.object({ review_id: z.uuid(), version: cardVersion }).strict())
+      .min(1)
+      .max(100)
+      .refine(
+        (items) => new Set(items.map((i) => i.review_id.toLowerCase())).size === items.length,
+        {
+          message: "each review at most once",
+        },
+      ),
+    decision: z.discriminatedUnion("type", [approve, reject]),
+  })
+  .strict();
+
 export const createKeyBody = z
   .object({
     name: z
@@ -219,6 +236,19 @@ export const decisionResponse = z.object({
   outcome: z.enum(["decided", "vote_recorded", "escalated"]),
   review: reviewResponse,
   thread: threadResponse,
+});
+
+export const bulkDecisionResponse = z.object({
+  decided: z.number().int().describe("items decided (or whose vote was recorded)"),
+  refused: z.number().int(),
+  results: z.array(
+    z.object({
+      review_id: z.uuid(),
+      outcome: z.enum(["decided", "vote_recorded", "escalated", "refused"]),
+      thread_id: z.uuid().nullable(),
+      error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    }),
+  ),
 });
 
 export const feedbackResponse = z.object({
