@@ -62,6 +62,13 @@ export const envSchema = z.object({
   /** Run workers inside the API process (the single-process default). */
   WORKERS_IN_PROCESS: booleanFlag.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * How many of a worker's WORKER_CONCURRENCY slots batch runs may hold at once; unset: all but
+   * one (at least one), so interactive runs always find a free slot while a batch drains.
+   */
+  WORKER_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  /** Questions one POST /batches (or /batches/:id/items) may carry; the body is MAX_BODY_BYTES at most. */
+  BATCH_MAX_ITEMS: z.coerce.number().int().min(1).max(100_000).default(10_000),
   RUN_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
   RUN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
 
@@ -159,6 +166,10 @@ export const envSchema = z.object({
    * mode applies (a loopback server with no key); `true` turns it on with keys too.
    */
   DEMO_ENABLED: booleanFlag.optional(),
+
+  /** `npm run batch`: the API to submit to (default http://HOST:PORT) and the key to send. */
+  SIGNOFF_API_URL: z.string().url().optional(),
+  SIGNOFF_API_KEY: z.string().min(1).optional(),
 
   /** LangSmith, for `npm run evals:export -- --langsmith-dataset NAME` uploads. */
   LANGSMITH_API_KEY: z.string().min(1).optional(),

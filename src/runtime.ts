@@ -126,6 +126,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           logger,
           signals,
           concurrency: env.WORKER_CONCURRENCY,
+          batchConcurrency: env.WORKER_BATCH_CONCURRENCY,
           leaseSeconds: env.RUN_LEASE_SECONDS,
           execute: (run, signal) => executeRun(executorDeps, run, signal),
         })

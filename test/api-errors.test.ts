@@ -446,6 +446,10 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
     expect(Object.keys(doc.paths)).toContain("/langgraph/threads/{threadId}/runs/stream");
     expect(own.sort()).toEqual(
       [
+        "/batches",
+        "/batches/{batchId}",
+        "/batches/{batchId}/items",
+        "/batches/{batchId}/results",
         "/datasets/export",
         "/documents",
         "/healthz",
@@ -460,6 +464,7 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
         "/reviews",
         "/reviews/{reviewId}",
         "/reviews/{reviewId}/decision",
+        "/reviews/decisions",
         "/threads",
         "/threads/{threadId}",
         "/threads/{threadId}/feedback",

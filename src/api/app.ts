@@ -32,6 +32,7 @@ import { isUiPath, uiErrorResponse, uiPublicRoutes, uiRoutes } from "../ui/route
 import { healthRoutes } from "./routes/health.js";
 import { reviewRoutes } from "./routes/reviews.js";
 import { threadRoutes } from "./routes/threads.js";
+import { batchRoutes } from "./routes/batches.js";
 import { agentProtocolRoutes } from "./routes/langgraph/index.js";
 import { corsFor } from "./cors.js";
 import { feedbackTokenAccess } from "./feedback-token-access.js";
@@ -49,6 +50,9 @@ export interface Services {
   threads: ThreadServiceDeps;
   reviews: ReviewServiceDeps;
   protocol: ProtocolDeps;
+  /** Questions one batch submission may carry (BATCH_MAX_ITEMS). */
+  batchMaxItems: number;
+  logger: Logger;
 }
 
 export type ApiEnv = {
@@ -80,6 +84,8 @@ export interface AppDeps {
   logger: Logger;
   maxAttempts: number;
   maxBodyBytes: number;
+  /** Questions one batch submission may carry (BATCH_MAX_ITEMS). */
+  batchMaxItems?: number;
   reviewPolicy: ReviewPolicy;
   emit: EmitEvent;
   claimLeaseSeconds: number;
@@ -109,6 +115,7 @@ export function createAppFor(
     logger: runtime.logger,
     maxAttempts: reviewDeps.maxAttempts,
     maxBodyBytes: runtime.env.MAX_BODY_BYTES,
+    batchMaxItems: runtime.env.BATCH_MAX_ITEMS,
     reviewPolicy: reviewDeps.reviewPolicy,
     emit: reviewDeps.emit,
     claimLeaseSeconds: reviewDeps.claimLeaseSeconds,
@@ -161,6 +168,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       maxAttempts: deps.maxAttempts,
       logger: deps.logger,
     },
+    batchMaxItems: deps.batchMaxItems ?? 10_000,
+    logger: deps.logger,
   };
   const threadTokens =
     deps.threadTokens ?? new ThreadTokens({ ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS, now: deps.now });
@@ -217,7 +226,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       name: "signoff",
       openapi: "/openapi.json",
       docs: "/docs",
-      endpoints: ["/threads", "/reviews", "/documents", "/langgraph"],
+      endpoints: ["/threads", "/batches", "/reviews", "/documents", "/langgraph"],
     }),
   );
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
@@ -242,6 +251,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   app.use("*", authenticate(deps.openMode, deps.corsOrigins ?? []));
 
   app.route("/threads", threadRoutes());
+  app.route("/batches", batchRoutes());
   app.route("/reviews", reviewRoutes());
   app.route("/documents", documentRoutes());
   app.route("/keys", keyRoutes(deps.openMode));

@@ -59,6 +59,23 @@ export const decisionRequestBody = z.discriminatedUnion("type", [
   revise.safeExtend({ version: cardVersion }),
 ]);
 
+/** The same approve or reject on many reviews that share a reason, each with its own version. */
+export const bulkDecisionBody = z
+  .object({
+    items: z
+      .array(z.object({ review_id: z.uuid(), version: cardVersion }).strict())
+      .min(1)
+      .max(100)
+      .refine(
+        (items) => new Set(items.map((i) => i.review_id.toLowerCase())).size === items.length,
+        {
+          message: "each review at most once",
+        },
+      ),
+    decision: z.discriminatedUnion("type", [approve, reject]),
+  })
+  .strict();
+
 export const createKeyBody = z
   .object({
     name: z
@@ -230,6 +247,19 @@ export const decisionResponse = z.object({
   thread: threadResponse,
 });
 
+export const bulkDecisionResponse = z.object({
+  decided: z.number().int().describe("items decided (or whose vote was recorded)"),
+  refused: z.number().int(),
+  results: z.array(
+    z.object({
+      review_id: z.uuid(),
+      outcome: z.enum(["decided", "vote_recorded", "escalated", "refused"]),
+      thread_id: z.uuid().nullable(),
+      error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    }),
+  ),
+});
+
 export const feedbackResponse = z.object({
   feedback_id: z.uuid(),
   thread_id: z.uuid(),
@@ -272,3 +302,112 @@ export const keyResponse = z.object({
 });
 export const keyListResponse = z.object({ items: z.array(keyResponse) });
 export const createdKeyResponse = keyResponse.extend({ key: z.string() });
+
+// Batches (src/services/batches.ts).
+
+const batchPriority = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(100)
+  .describe("between batches, higher first (0-100, default 50); interactive runs always go first");
+
+export const createBatchBody = z
+  .object({
+    questions: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1)
+      .describe(
+        "`{question, id?, metadata?}` each (see the NDJSON line); validated one by one, so an error names its position as `line`",
+      ),
+    priority: batchPriority.optional(),
+    metadata: boundedJsonObject(METADATA_LIMITS).optional(),
+  })
+  .strict();
+
+/** Settings of an NDJSON submission, which has no envelope for them. */
+export const createBatchQuery = z
+  .object({
+    priority: batchPriority.optional(),
+    metadata: z
+      .string()
+      .max(METADATA_LIMITS.maxBytes)
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: "custom", message: "metadata must be a JSON object" });
+          return z.NEVER;
+        }
+      })
+      .pipe(boundedJsonObject(METADATA_LIMITS))
+      .optional()
+      .describe("the batch's metadata as a JSON object (NDJSON bodies; a JSON body has its own)"),
+  })
+  .strict();
+
+/** One NDJSON line of a submission (documentation; src/services/batch-items.ts validates). */
+export const batchItemLine = z.object({
+  question: z.string().min(1).max(4000),
+  id: z
+    .union([z.string().min(1).max(200), z.number().int().min(0)])
+    .optional()
+    .describe("the item's key in its batch (unique); its line number when absent"),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const appendBatchItemsBody = z
+  .object({
+    questions: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1)
+      .describe("`{question, id, metadata?}` each: added items need an `id`"),
+  })
+  .strict();
+
+export const batchResponse = z.object({
+  batch_id: z.uuid(),
+  priority: z.number().int(),
+  metadata: z.record(z.string(), z.unknown()),
+  created_by: z.string(),
+  created_at: timestamp,
+  total: z.number().int(),
+  counts: z.object({
+    queued: z.number().int(),
+    running: z.number().int(),
+    awaiting_review: z.number().int(),
+    completed: z.number().int(),
+    failed: z.number().int(),
+  }),
+  settled: z.boolean().describe("nothing is queued or running (awaiting review is settled)"),
+});
+
+export const batchSubmitResponse = batchResponse.extend({
+  submitted: z.number().int().describe("questions in this request"),
+  started: z.number().int().describe("threads this request started (items the batch lacked)"),
+});
+
+export const batchResultsQuery = z
+  .object({
+    status: z
+      .string()
+      .transform((s) => s.split(",").map((v) => v.trim()))
+      .pipe(z.array(z.enum(threadStatuses)).min(1))
+      .optional()
+      .describe("only these thread statuses, comma-separated (e.g. `completed,awaiting_review`)"),
+  })
+  .strict();
+
+export const batchResultLine = z.object({
+  item_id: z.string(),
+  thread_id: z.uuid(),
+  status: z.enum(threadStatuses),
+  question: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  answer: z.string().nullable(),
+  provenance: z.enum(provenances).nullable(),
+  answer_provider: z.string().nullable(),
+  citations: z.array(citation),
+  error: z.string().nullable(),
+  completed_at: timestamp.nullable(),
+});

@@ -38,7 +38,15 @@ export interface RunRow {
   input: Record<string, unknown> | null;
   /** Set when a client cancelled it (it is then 'failed' for good). */
   cancelled_at: Date | null;
+  /** Scheduling class: 0 interactive, 1 batch (claimed only when no interactive run is due). */
+  lane: RunLane;
+  /** Within the batch lane, higher first (the batch's priority). */
+  priority: number;
 }
+
+/** Interactive runs (a caller or a reviewer is waiting) go before every batch run. */
+export const LANES = { interactive: 0, batch: 1 } as const;
+export type RunLane = (typeof LANES)[keyof typeof LANES];
 
 /** What a protocol client asked of the run it created (src/protocol). */
 export interface RunRequest {
@@ -157,15 +165,21 @@ export async function cancelRun(db: Queryable, runId: string): Promise<RunRow | 
 }
 
 /**
- * Leases the oldest runnable run: queued and due, or running with a lease that ran out (its
- * worker died). Runs of one thread go one at a time, oldest first. The outer WHERE is checked
- * again on the row's latest version, so two workers racing for one run cannot both win.
+ * Leases the next runnable run: queued and due, or running with a lease that ran out (its worker
+ * died). Interactive runs first, then batch runs by their batch's priority, each oldest first
+ * (runs_claim_idx is this order); `interactiveOnly` leaves batch runs where they are (the
+ * worker's batch slots are full). Runs of one thread go one at a time, oldest first. The outer
+ * WHERE is checked again on the row's latest version, so two workers racing for one run cannot
+ * both win.
  */
 export async function claimRun(
   db: Queryable,
   workerId: string,
   leaseSeconds: number,
+  options: { interactiveOnly?: boolean } = {},
 ): Promise<RunRow | undefined> {
+  // A literal, not a parameter: the planner then seeks to the interactive range of the index.
+  const lane = options.interactiveOnly ? `AND r.lane = ${LANES.interactive}` : "";
   const { rows } = await db.query<RunRow>(
     `WITH claimed AS (
      UPDATE runs SET status = 'running', worker_id = $1, attempts = attempts + 1,
@@ -174,6 +188,7 @@ export async function claimRun(
        SELECT r.run_id FROM runs r
        WHERE ((r.status = 'queued' AND r.available_at <= now())
               OR (r.status = 'running' AND r.lease_until < now()))
+         ${lane}
          AND NOT EXISTS (
            SELECT 1 FROM runs o
            WHERE o.thread_id = r.thread_id AND (o.created_at, o.run_id) < (r.created_at, r.run_id)
@@ -181,7 +196,7 @@ export async function claimRun(
                   -- Cancelled while running: its worker may write checkpoints until it stops,
                   -- at the latest when its lease runs out.
                   OR (o.cancelled_at IS NOT NULL AND o.lease_until > now())))
-       ORDER BY r.created_at, r.run_id
+       ORDER BY r.lane, (-r.priority), r.created_at, r.run_id
        LIMIT 1
        FOR UPDATE SKIP LOCKED)
        AND (status = 'queued' OR lease_until < now())

@@ -6,6 +6,7 @@ import { setThreadStatus } from "../repositories/threads.js";
 import {
   claimRun,
   failRun,
+  LANES,
   leaseOf,
   releaseCancelledRun,
   renewLease,
@@ -26,6 +27,11 @@ export interface WorkerOptions {
   /** Executes one run; resolves when the thread paused or finished. */
   execute: (run: RunRow, signal: AbortSignal) => Promise<string>;
   concurrency: number;
+  /**
+   * How many of the `concurrency` slots batch runs may hold at once (default: all but one), so
+   * an interactive run finds a free slot however large a batch is queued.
+   */
+  batchConcurrency?: number;
   leaseSeconds: number;
   /** How long an idle worker waits before it looks at the queue again. */
   pollMs?: number;
@@ -45,10 +51,17 @@ function isPermanent(error: unknown): boolean {
 export class Worker {
   readonly id: string;
   private readonly active = new Map<string, AbortController>();
+  /** The runs in `active` that are batch runs. */
+  private readonly activeBatch = new Set<string>();
+  private readonly batchSlots: number;
   private readonly loop: BackgroundLoop;
 
   constructor(private readonly options: WorkerOptions) {
     this.id = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+    this.batchSlots = Math.min(
+      options.concurrency,
+      options.batchConcurrency ?? Math.max(1, options.concurrency - 1),
+    );
     const { signals } = options;
     this.loop = new BackgroundLoop({
       task: "run claim",
@@ -79,6 +92,7 @@ export class Worker {
     const stopped = this.loop.stop();
     for (const controller of this.active.values()) controller.abort(new Error("worker crashed"));
     this.active.clear();
+    this.activeBatch.clear();
     await stopped;
   }
 
@@ -89,7 +103,9 @@ export class Worker {
   /** Takes one run if there is room for it; the loop backs off while the queue is unreachable. */
   private async claimNext(): Promise<PassResult> {
     if (this.active.size >= this.options.concurrency) return "deferred";
-    const run = await claimRun(this.options.pool, this.id, this.options.leaseSeconds);
+    const run = await claimRun(this.options.pool, this.id, this.options.leaseSeconds, {
+      interactiveOnly: this.activeBatch.size >= this.batchSlots,
+    });
     if (!run) return "idle";
     if (!this.loop.running) {
       // Stopped while claiming: hand the run straight back.
@@ -103,6 +119,7 @@ export class Worker {
   private spawn(run: RunRow): void {
     const controller = new AbortController();
     this.active.set(run.run_id, controller);
+    if (run.lane === LANES.batch) this.activeBatch.add(run.run_id);
     const log = this.options.logger.child({
       run_id: run.run_id,
       thread_id: run.thread_id,
@@ -165,7 +182,14 @@ export class Worker {
           );
           this.options.signals.runEnqueued();
         }
-        if (this.active.get(run.run_id) === controller) this.active.delete(run.run_id);
+        if (this.active.get(run.run_id) === controller) {
+          const wasFull =
+            this.active.size >= this.options.concurrency || this.activeBatch.has(run.run_id);
+          this.active.delete(run.run_id);
+          this.activeBatch.delete(run.run_id);
+          // A slot came free: take the next queued run now rather than at the next poll.
+          if (wasFull) this.options.signals.runEnqueued();
+        }
         this.options.signals.threadSettled(run.thread_id);
         this.options.signals.runEventsWritten(run.run_id);
       }

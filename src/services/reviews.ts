@@ -11,6 +11,7 @@ export {
   type DecisionOutcome,
   type DecisionResult,
 } from "./reviews/decide.js";
+export { decideMany, type BulkItem, type BulkItemResult } from "./reviews/decide-many.js";
 export type { Caller, ReviewServiceDeps } from "./reviews/deps.js";
 export { escalate } from "./reviews/escalate.js";
 export { getReview, listReviews, reviewEvents, type ListFilter } from "./reviews/queue.js";

@@ -6,6 +6,8 @@ import { requireRole } from "../auth.js";
 import { ApiError } from "../errors.js";
 import { errors, json, jsonRequestBody, routeGroup, uuidParam } from "../openapi.js";
 import {
+  bulkDecisionBody,
+  bulkDecisionResponse,
   decisionRequestBody,
   decisionResponse,
   listReviewsQuery,
@@ -17,6 +19,7 @@ import {
 import {
   claim,
   decide,
+  decideMany,
   decodeCursor,
   getReview,
   heartbeat,
@@ -109,6 +112,20 @@ const decisionRoute = createRoute({
   },
 });
 
+const bulkDecisionRoute = createRoute({
+  method: "post",
+  path: "/decisions",
+  tags,
+  summary: "Approve or reject many reviews at once (items that share a reason)",
+  description: `${description} Each item is decided as if alone: its own version check, claim check, approvals, decision, audit event and resume. A refused item (stale version, already decided, claimed by someone else) is reported in \`results\` and the others go ahead.`,
+  middleware: [reviewers] as const,
+  request: { body: jsonRequestBody(bulkDecisionBody) },
+  responses: {
+    200: { description: "Each item's outcome", content: json(bulkDecisionResponse) },
+    ...errors.body,
+  },
+});
+
 export function reviewRoutes() {
   const group = routeGroup();
   // claim, heartbeat and release: one shape each. A heartbeat renews only the caller's own
@@ -138,6 +155,12 @@ export function reviewRoutes() {
     .openapi(eventsRoute, async (c) =>
       c.json({ items: await reviewEvents(c.var.db, c.req.valid("param").reviewId) }, 200),
     )
+    .openapi(bulkDecisionRoute, async (c) => {
+      const { items, decision } = c.req.valid("json");
+      const results = await decideMany(c.var.services.reviews, items, decision, caller(c));
+      const refused = results.filter((r) => r.outcome === "refused").length;
+      return c.json({ decided: results.length - refused, refused, results }, 200);
+    })
     .openapi(decisionRoute, async (c) => {
       const { reviewId } = c.req.valid("param");
       const { wait } = c.req.valid("query");
