@@ -36,11 +36,15 @@ import { agentProtocolRoutes } from "./routes/langgraph/index.js";
 import { corsFor } from "./cors.js";
 import type { ProtocolDeps } from "../protocol/deps.js";
 import type { SignoffGraph } from "../graph/graph.js";
+import { defaultPolicy } from "../graph/default-policy.js";
+import { curatedDomains } from "../graph/policy.js";
+import type { CurationDeps, CurationSettings } from "../knowledge/curation.js";
 
 export interface Services {
   threads: ThreadServiceDeps;
   reviews: ReviewServiceDeps;
   protocol: ProtocolDeps;
+  curation: CurationDeps;
 }
 
 export type ApiEnv = {
@@ -68,6 +72,8 @@ export interface AppDeps {
   emit: EmitEvent;
   claimLeaseSeconds: number;
   now?: () => Date;
+  /** Which domains' documents wait for a reviewer; default: the built-in policy's high-risk ones. */
+  curation?: CurationSettings;
   /**
    * Open development mode: allowed only when bound to loopback with no key at start, and off
    * for good once a key exists. Decided by the caller that starts the server.
@@ -93,6 +99,10 @@ export function createAppFor(
     emit: reviewDeps.emit,
     claimLeaseSeconds: reviewDeps.claimLeaseSeconds,
     now: reviewDeps.now,
+    curation: {
+      curatedDomains: curatedDomains(runtime.context.policy),
+      affectedDays: runtime.env.CURATION_AFFECTED_DAYS,
+    },
     // Servers check for keys at start (server.ts); before the first request finds one, open.
     openMode: new OpenModeGate(isLoopbackHost(runtime.env.HOST)),
     ...overrides,
@@ -134,6 +144,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       reviews,
       maxAttempts: deps.maxAttempts,
       logger: deps.logger,
+    },
+    curation: {
+      pool: deps.pool,
+      emit: deps.emit,
+      settings: deps.curation ?? {
+        curatedDomains: curatedDomains(defaultPolicy),
+        affectedDays: 30,
+      },
     },
   };
   const app = routeGroup();

@@ -7,6 +7,7 @@ import { mergeContext, type GraphContext } from "../graph/configuration.js";
 import type { SignoffGraph } from "../graph/graph.js";
 import { cardOfInterrupt, triggerOf } from "../graph/review-card.js";
 import type { State } from "../graph/state.js";
+import { citationsWithVersions } from "../knowledge/provenance.js";
 import { completeThread, findThread, setThreadStatus } from "../repositories/threads.js";
 import { appendReviewEvent } from "../repositories/review-events.js";
 import { findReview, insertReviewOnce } from "../repositories/reviews.js";
@@ -306,7 +307,7 @@ async function recordOutcome(
         answer_provider: answerProvider(state),
         citations:
           state.provenance === "auto" || state.provenance === "approved"
-            ? (state.draft?.citations ?? [])
+            ? citationsWithVersions(state.draft?.citations ?? [], state.evidence ?? [])
             : [],
         risk_tier: state.riskTier ?? null,
       };
