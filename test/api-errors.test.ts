@@ -448,6 +448,11 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
       [
         "/datasets/export",
         "/documents",
+        "/documents/pending",
+        "/documents/{documentId}",
+        "/documents/{documentId}/approve",
+        "/documents/{documentId}/edit",
+        "/documents/{documentId}/reject",
         "/healthz",
         "/keys",
         "/keys/{keyId}",
