@@ -109,7 +109,7 @@ async function executeWith(
   const drive = async (input: Parameters<SignoffGraph["invoke"]>[0]) => {
     settled = writer
       ? await streamInto(writer, deps.graph, input, config, run.stream_modes!)
-      : settledOf((await deps.graph.invoke(input, config)));
+      : settledOf(await deps.graph.invoke(input, config));
   };
   const snapshot = await deps.graph.getState(config);
   const pending = pendingInterrupts(snapshot);
@@ -195,7 +195,7 @@ async function streamInto(
     return streamEventsInto(writer, graph, input, config, streamMode);
   }
   if (streamMode.length === 0) {
-    return settledOf((await graph.invoke(input, config)));
+    return settledOf(await graph.invoke(input, config));
   }
   const wanted = new Set<string>(streamMode);
   const tracker = new SettledTracker();
