@@ -1,4 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { writeFile, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { defaultPolicy } from "../src/graph/default-policy.js";
+import { loadPolicy } from "../src/graph/load-policy.js";
+import { curatedDomains } from "../src/graph/policy.js";
 import { curationResponse, documentDecisionResponse } from "../src/api/document-schemas.js";
 import { documentResponse, reviewResponse, threadResponse } from "../src/api/schemas.js";
 import { testDatabases } from "./support/databases.js";
@@ -69,7 +75,8 @@ describe.each(testDatabases)("curated knowledge ($name)", (kind) => {
   const approve = (id: string, who: Who = "health") =>
     h.call("POST", `/documents/${id}/approve`, {}, as(who));
 
-  it("sets up keys", async () => {
+  // After useHarness's beforeAll (hooks run in the order they are declared).
+  beforeAll(async () => {
     keys = await makeKeys(h);
   });
 
@@ -105,6 +112,16 @@ describe.each(testDatabases)("curated knowledge ($name)", (kind) => {
     const thread = threadResponse.parse(decided.body.thread);
     expect(thread.provenance).toBe("approved");
     expect(thread.citations).toContainEqual(
+      expect.objectContaining({ document_id: doc.document_id, document_version: 1 }),
+    );
+    // … and so does the eval export's example of it.
+    const exported = await h.app.request("/datasets/export", { headers: as("admin") });
+    expect(exported.status).toBe(200);
+    const examples = (await exported.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { metadata: { citations: unknown[] } });
+    expect(examples.flatMap((e) => e.metadata.citations)).toContainEqual(
       expect.objectContaining({ document_id: doc.document_id, document_version: 1 }),
     );
   });
@@ -262,5 +279,22 @@ describe.each(testDatabases)("curated knowledge ($name)", (kind) => {
       domain: "health",
       submitted_by: "root",
     });
+  });
+});
+
+describe("the policy's curated flag", () => {
+  it("curates the high-risk domains by default", () => {
+    expect([...curatedDomains(defaultPolicy)].sort()).toEqual(["finance", "health", "legal"]);
+  });
+
+  it("follows the policy file's flag per domain", async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), "policy-")), "policy.json");
+    const rules = [
+      { id: "health", description: "clinical", tier: "high", curated: false },
+      { id: "Store", description: "shop", tier: "low", curated: true },
+      { id: "finance", description: "money", tier: "high" },
+    ];
+    await writeFile(file, JSON.stringify({ rules, refusal: "no" }));
+    expect([...curatedDomains(await loadPolicy(file))].sort()).toEqual(["finance", "store"]);
   });
 });
