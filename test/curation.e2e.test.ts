@@ -1,5 +1,5 @@
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createAppFor } from "../src/api/app.js";
 import type { Database } from "../src/db/database.js";
 import { launchChromium, serveOverHttp, type HttpServer } from "./support/browser.js";
@@ -49,6 +49,10 @@ describe("curation queue (/ui/documents) in a browser", () => {
     await db?.close();
   });
 
+  /** Script errors on any page: the pages have no script of their own, so there must be none. */
+  const pageErrors: string[] = [];
+  afterEach(() => expect(pageErrors).toEqual([]));
+
   async function signedIn(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addCookies([
@@ -61,9 +65,7 @@ describe("curation queue (/ui/documents) in a browser", () => {
       },
     ]);
     const page = await context.newPage();
-    page.on("pageerror", (error) => {
-      throw error;
-    });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
     return page;
   }
 

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { defaultPolicy } from "../src/graph/default-policy.js";
 import { loadPolicy } from "../src/graph/load-policy.js";
 import { curatedDomains } from "../src/graph/policy.js";
+import { loadMigrations } from "../src/db/migrate.js";
 import { curationResponse, documentDecisionResponse } from "../src/api/document-schemas.js";
 import { documentResponse, reviewResponse, threadResponse } from "../src/api/schemas.js";
 import { testDatabases } from "./support/databases.js";
@@ -296,5 +297,63 @@ describe("the policy's curated flag", () => {
     ];
     await writeFile(file, JSON.stringify({ rules, refusal: "no" }));
     expect([...curatedDomains(await loadPolicy(file))].sort()).toEqual(["finance", "store"]);
+  });
+});
+
+describe.each(testDatabases)("migration 0014 on an existing knowledge base ($name)", (kind) => {
+  it("numbers existing documents as versions of their key; only the newest stays live", async () => {
+    const db = await kind.open();
+    try {
+      const migrations = await loadMigrations();
+      const curation = migrations.findIndex((m) => m.name.startsWith("0014_"));
+      for (const m of migrations.slice(0, curation)) await db.pool.query(m.sql);
+      const add = async (title: string, source: string | null, text: string, at: string) => {
+        const { rows } = await db.pool.query<{ document_id: string }>(
+          `INSERT INTO documents (title, source, content_hash, created_at) VALUES ($1, $2, $3, $4)
+           RETURNING document_id`,
+          [title, source, `${title}:${text}`, at],
+        );
+        await db.pool.query(
+          "INSERT INTO chunks (document_id, ordinal, title, text) VALUES ($1, 0, $2, $3)",
+          [rows[0]!.document_id, title, text],
+        );
+        return rows[0]!.document_id;
+      };
+      const older = await add("FAQ", null, "old answers", "2026-01-01T00:00:00Z");
+      const newer = await add("FAQ", null, "new answers", "2026-02-01T00:00:00Z");
+      const other = await add("FAQ", "shop/faq.md", "the shop's", "2026-01-15T00:00:00Z");
+      await db.pool.query(migrations[curation]!.sql);
+      const { rows } = await db.pool.query<{
+        document_id: string;
+        document_key: string;
+        version: number;
+        status: string;
+        live: boolean;
+      }>(
+        `SELECT d.document_id, d.document_key, d.version, d.status, c.live
+         FROM documents d JOIN chunks c USING (document_id)`,
+      );
+      const byId = new Map(rows.map((r) => [r.document_id, r]));
+      expect(byId.get(older)).toMatchObject({
+        document_key: "FAQ",
+        version: 1,
+        status: "superseded",
+        live: false,
+      });
+      expect(byId.get(newer)).toMatchObject({
+        document_key: "FAQ",
+        version: 2,
+        status: "live",
+        live: true,
+      });
+      expect(byId.get(other)).toMatchObject({
+        document_key: "shop/faq.md",
+        version: 1,
+        status: "live",
+        live: true,
+      });
+    } finally {
+      await db.close();
+    }
   });
 });

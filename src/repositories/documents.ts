@@ -195,13 +195,6 @@ export async function listPending(
   };
 }
 
-export async function countPending(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM documents WHERE status = 'pending'",
-  );
-  return rows[0]?.n ?? 0;
-}
-
 /** The text of a version: as submitted, or (for versions from before 0014) its chunks joined. */
 export async function textOf(db: Queryable, doc: DocumentRow): Promise<string> {
   if (doc.body !== null) return doc.body;
