@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Principal } from "../auth/principal.js";
 import { withTransaction, type Queryable } from "../db/database.js";
 import { appendDocumentEvent, documentEventsOf } from "../repositories/document-events.js";
 import {
@@ -43,6 +44,14 @@ export interface Curator {
   admin: boolean;
   /** Lower-cased domains of the key; null: every domain. */
   domains: readonly string[] | null;
+}
+
+export function curatorFor(principal: Principal): Curator {
+  return {
+    name: principal.name,
+    admin: principal.open || principal.role === "admin",
+    domains: principal.domains,
+  };
 }
 
 export interface CurationDeps {

@@ -1,12 +1,12 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { ApiEnv } from "../api/app.js";
-import { curatorOf } from "../api/routes/documents.js";
 import { decodeDocumentCursor, encodeDocumentCursor } from "../knowledge/curation-views.js";
 import {
   approveDocument,
   curationQueue,
   curationView,
+  curatorFor,
   editDocument,
   rejectDocument,
 } from "../knowledge/curation.js";
@@ -15,6 +15,7 @@ import { DocumentBody, DocumentQueueBody } from "./documents.js";
 import { errorPage, sendPage } from "./respond.js";
 
 const PAGE_SIZE = 25;
+const curatorOf = (c: Context<ApiEnv>) => curatorFor(c.var.principal);
 const uuid = z.uuid();
 const note = z
   .string()

@@ -23,6 +23,7 @@ import {
   editDocument,
   isCuratedDomain,
   rejectDocument,
+  curatorFor,
   type Curator,
 } from "../../knowledge/curation.js";
 import {
@@ -116,10 +117,7 @@ const editRoute = decisionRoute(
   editDocumentBody,
 );
 
-export function curatorOf(c: Context<ApiEnv>): Curator {
-  const p = c.var.principal;
-  return { name: p.name, admin: p.open || p.role === "admin", domains: p.domains };
-}
+const curatorOf = (c: Context<ApiEnv>): Curator => curatorFor(c.var.principal);
 
 export function documentRoutes() {
   return routeGroup()
