@@ -64,7 +64,7 @@ try {
       chunks += result.created ? result.chunks : 0;
       const pending = result.status === "pending" ? ", pending review" : "";
       const status = result.created
-        ? `added version ${result.version}, ${plural(result.chunks, "chunk")}${pending}`
+        ? `added${result.version > 1 ? ` version ${result.version}` : ""}, ${plural(result.chunks, "chunk")}${pending}`
         : "already there";
       process.stderr.write(`[${index}/${total}] ${path.relative(root, file)}: ${status}\n`);
     };
