@@ -76,6 +76,8 @@ export const envSchema = z.object({
   REVIEW_POLICY_FILE: z.string().min(1).optional(),
   /** A reviewer's claim on an item lasts this long unless renewed with a heartbeat. */
   CLAIM_LEASE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** How many days back a curation page lists answers given from the version being replaced. */
+  CURATION_AFFECTED_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** How often the worker's sweeper looks for expired claims and overdue reviews. */
   SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0.05).max(3600).default(15),
 

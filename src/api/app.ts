@@ -42,6 +42,9 @@ import { demoRoutes } from "../ui/demo.js";
 
 import type { ProtocolDeps } from "../protocol/deps.js";
 import type { SignoffGraph } from "../graph/graph.js";
+import { defaultPolicy } from "../graph/default-policy.js";
+import { curatedDomains } from "../graph/policy.js";
+import type { CurationDeps, CurationSettings } from "../knowledge/curation.js";
 
 /** A week: the FEEDBACK_TOKEN_TTL_SECONDS default, for apps built without a runtime's env. */
 const DEFAULT_TOKEN_TTL_SECONDS = 604_800;
@@ -53,6 +56,7 @@ export interface Services {
   /** Questions one batch submission may carry (BATCH_MAX_ITEMS). */
   batchMaxItems: number;
   logger: Logger;
+  curation: CurationDeps;
 }
 
 export type ApiEnv = {
@@ -90,6 +94,8 @@ export interface AppDeps {
   emit: EmitEvent;
   claimLeaseSeconds: number;
   now?: () => Date;
+  /** Which domains' documents wait for a reviewer; default: the built-in policy's high-risk ones. */
+  curation?: CurationSettings;
   /**
    * Open development mode: allowed only when bound to loopback with no key at start, and off
    * for good once a key exists. Decided by the caller that starts the server.
@@ -120,6 +126,10 @@ export function createAppFor(
     emit: reviewDeps.emit,
     claimLeaseSeconds: reviewDeps.claimLeaseSeconds,
     now: reviewDeps.now,
+    curation: {
+      curatedDomains: curatedDomains(runtime.context.policy),
+      affectedDays: runtime.env.CURATION_AFFECTED_DAYS,
+    },
     // Servers check for keys at start (server.ts); before the first request finds one, open.
     openMode: new OpenModeGate(isLoopbackHost(runtime.env.HOST), reviewDeps.signals),
     threadTokens: new ThreadTokens({
@@ -170,6 +180,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     },
     batchMaxItems: deps.batchMaxItems ?? 10_000,
     logger: deps.logger,
+    curation: {
+      pool: deps.pool,
+      emit: deps.emit,
+      settings: deps.curation ?? {
+        curatedDomains: curatedDomains(defaultPolicy),
+        affectedDays: 30,
+      },
+    },
   };
   const threadTokens =
     deps.threadTokens ?? new ThreadTokens({ ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS, now: deps.now });

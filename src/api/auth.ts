@@ -89,7 +89,9 @@ export const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** The principal an API key stands for, if it is a live key. */
 export async function principalForKey(db: pg.Pool, key: string): Promise<Principal | undefined> {
   const row = key.length <= 500 ? await findActiveKey(db, key) : undefined;
-  return row && { id: row.key_id, name: row.name, role: row.role, open: false };
+  return (
+    row && { id: row.key_id, name: row.name, role: row.role, domains: row.domains, open: false }
+  );
 }
 
 /**

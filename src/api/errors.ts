@@ -33,6 +33,7 @@ export const SERVICE_ERROR_STATUS = {
   not_found: 404,
   conflict: 409,
   invalid: 422,
+  forbidden: 403,
 } as const satisfies Record<ServiceErrorKind, ContentfulStatusCode>;
 
 /**

@@ -71,7 +71,7 @@ export function feedbackTokenAccess(
     const verdict = await tokens.verify(c.var.db, token.trim(), { purpose: "feedback", threadId });
     if (!verdict.ok) throw new ApiError(401, "invalid_feedback_token", REFUSALS[verdict.refusal]);
     c.set("feedbackGrant", { threadId: threadId.toLowerCase() });
-    c.set("principal", { ...TOKEN_CALLER, role: "client", open: false });
+    c.set("principal", { ...TOKEN_CALLER, role: "client", domains: [], open: false });
     c.set("actor", TOKEN_CALLER.name);
     return limit(c, next);
   };

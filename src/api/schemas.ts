@@ -85,6 +85,12 @@ export const createKeyBody = z
       .max(100)
       .regex(/^[\w.@-]+$/, "letters, digits, _ . @ - only"),
     role: z.enum(roles),
+    /** Domains a reviewer may curate documents of (policy rule ids); absent: every domain. */
+    domains: z
+      .array(z.string().trim().min(1).max(100))
+      .max(50)
+      .optional()
+      .describe("Domains whose documents the key may curate; absent: every domain."),
   })
   .strict();
 
@@ -114,7 +120,14 @@ export const errorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
 
-const citation = z.object({ marker: z.number().int(), chunk_id: z.uuid(), title: z.string() });
+const citation = z.object({
+  marker: z.number().int(),
+  chunk_id: z.uuid(),
+  title: z.string(),
+  /** The document version the passage came from (answers since curated knowledge). */
+  document_id: z.uuid().optional(),
+  document_version: z.number().int().optional(),
+});
 
 export const threadResponse = z.object({
   thread_id: z.uuid(),
@@ -268,6 +281,12 @@ export const feedbackResponse = z.object({
 
 export const documentResponse = z.object({
   document_id: z.uuid(),
+  /** The key a document's versions share: its source when given, else its title. */
+  document_key: z.string(),
+  version: z.number().int(),
+  /** `pending` (waits for a reviewer of its curated domain) or `live` (retrievable now). */
+  status: z.enum(["pending", "live", "rejected", "superseded"]),
+  replaces: z.uuid().nullable(),
   chunks: z.number().int(),
   created: z.boolean(),
 });
@@ -297,6 +316,7 @@ export const keyResponse = z.object({
   name: z.string(),
   role: z.enum(roles),
   prefix: z.string(),
+  domains: z.array(z.string()).nullable(),
   created_at: timestamp,
   revoked_at: timestamp.nullable(),
 });

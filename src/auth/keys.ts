@@ -13,6 +13,8 @@ export interface ApiKeyRow {
   name: string;
   role: Role;
   prefix: string;
+  /** Lower-cased domains a reviewer key may curate documents of; null: every domain. */
+  domains: string[] | null;
   created_at: Date;
   revoked_at: Date | null;
 }
@@ -32,13 +34,14 @@ export async function createKey(
   db: Queryable,
   name: string,
   role: Role,
+  domains: readonly string[] | null = null,
 ): Promise<{ key: string; row: ApiKeyRow }> {
   const key = generateKey(role);
   try {
     const { rows } = await db.query<ApiKeyRow>(
-      `INSERT INTO api_keys (name, role, key_hash, prefix) VALUES ($1, $2, $3, $4)
-       RETURNING key_id, name, role, prefix, created_at, revoked_at`,
-      [name, role, hashKey(key), key.slice(0, 14)],
+      `INSERT INTO api_keys (name, role, key_hash, prefix, domains) VALUES ($1, $2, $3, $4, $5)
+       RETURNING key_id, name, role, prefix, domains, created_at, revoked_at`,
+      [name, role, hashKey(key), key.slice(0, 14), domains?.map((d) => d.toLowerCase()) ?? null],
     );
     return { key, row: rows[0]! };
   } catch (error) {
@@ -51,7 +54,7 @@ export async function createKey(
 
 export async function findActiveKey(db: Queryable, key: string): Promise<ApiKeyRow | undefined> {
   const { rows } = await db.query<ApiKeyRow>(
-    `SELECT key_id, name, role, prefix, created_at, revoked_at FROM api_keys
+    `SELECT key_id, name, role, prefix, domains, created_at, revoked_at FROM api_keys
      WHERE key_hash = $1 AND revoked_at IS NULL`,
     [hashKey(key)],
   );
@@ -67,7 +70,7 @@ export async function hasActiveKeys(db: Queryable): Promise<boolean> {
 
 export async function listKeys(db: Queryable): Promise<ApiKeyRow[]> {
   const { rows } = await db.query<ApiKeyRow>(
-    "SELECT key_id, name, role, prefix, created_at, revoked_at FROM api_keys ORDER BY created_at, key_id",
+    "SELECT key_id, name, role, prefix, domains, created_at, revoked_at FROM api_keys ORDER BY created_at, key_id",
   );
   return rows;
 }
@@ -80,7 +83,7 @@ export async function revokeKey(
   const { rows } = await db.query<ApiKeyRow>(
     `UPDATE api_keys SET revoked_at = now()
      WHERE revoked_at IS NULL AND (key_id::text = $1 OR name = $2)
-     RETURNING key_id, name, role, prefix, created_at, revoked_at`,
+     RETURNING key_id, name, role, prefix, domains, created_at, revoked_at`,
     [idOrName.key_id ?? "", idOrName.name ?? null],
   );
   return rows[0];

@@ -7,6 +7,8 @@ export interface Principal {
   /** The key's name; recorded as the actor of everything they do. */
   name: string;
   role: Role;
+  /** Domains whose documents this key may curate (lower-cased); null: every domain. */
+  domains: readonly string[] | null;
   /** True in open development mode (no API keys configured): every role is allowed. */
   open: boolean;
 }
@@ -15,6 +17,7 @@ export const OPEN_MODE_PRINCIPAL: Principal = {
   id: "anonymous",
   name: "anonymous",
   role: "admin",
+  domains: null,
   open: true,
 };
 

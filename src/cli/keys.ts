@@ -12,7 +12,8 @@ import {
 import { parseCli } from "./args.js";
 
 const USAGE = `Usage:
-  npm run keys -- create --role ROLE --name NAME   prints the new key once
+  npm run keys -- create --role ROLE --name NAME [--domains health,finance]
+                                                   prints the new key once
   npm run keys -- list                             names, roles, prefixes
   npm run keys -- revoke --name NAME
 
@@ -29,11 +30,14 @@ Options:
                  admin (everything, documents and keys), metrics (GET /metrics and nothing
                  else: the key for a Prometheus scraper)
   --name NAME    who the key belongs to; recorded as the actor of what it does
+  --domains LIST comma-separated domains whose curated documents a reviewer key may approve
+                 (policy rule ids, e.g. health,finance); without it: every domain
   -h, --help     show this help`;
 
 const { values, positionals } = parseCli(USAGE, {
   role: { type: "string" },
   name: { type: "string" },
+  domains: { type: "string" },
 });
 const command = positionals[0];
 if (!command || !["create", "list", "revoke"].includes(command)) {
@@ -63,7 +67,11 @@ const db = await openDatabase({ url: env.DATABASE_URL, poolSize: 1, dataDir: env
 try {
   await migrate(db.pool);
   if (command === "create") {
-    const { key, row } = await createKey(db.pool, name!, role as Role);
+    const domains = values.domains
+      ?.split(",")
+      .map((d) => d.trim())
+      .filter(Boolean);
+    const { key, row } = await createKey(db.pool, name!, role as Role, domains ?? null);
     console.error(
       `created ${row.role} key "${row.name}" (${row.key_id}); it is shown only this once:`,
     );
@@ -72,7 +80,7 @@ try {
     for (const k of await listKeys(db.pool)) {
       const state = k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : "active";
       console.log(
-        `${k.name}\t${k.role}\t${k.prefix}…\t${state}\tcreated ${k.created_at.toISOString()}`,
+        `${k.name}\t${k.role}\t${k.prefix}…\t${state}\tcreated ${k.created_at.toISOString()}\t${k.domains ? `domains ${k.domains.join(",")}` : "all domains"}`,
       );
     }
   } else {

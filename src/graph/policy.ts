@@ -16,6 +16,11 @@ export const policyRuleSchema = z.object({
   keywords: z.array(z.string().min(1)).default([]),
   /** Regular expressions (case-insensitive) for what keywords cannot express. */
   patterns: z.array(z.string().min(1)).default([]),
+  /**
+   * Whether documents of this domain (the rule's id, e.g. "health") wait for a reviewer before
+   * they can be retrieved. Absent: curated when the tier is high.
+   */
+  curated: z.boolean().optional(),
 });
 
 export const policySchema = z.object({
@@ -33,6 +38,15 @@ export interface PolicyMatch {
   rule: string;
   description: string;
   tier: RiskTier;
+}
+
+/** The domains whose documents are curated (rule ids, lower-cased). */
+export function curatedDomains(policy: Policy): Set<string> {
+  return new Set(
+    policy.rules
+      .filter((rule) => rule.curated ?? rule.tier === "high")
+      .map((rule) => rule.id.toLowerCase()),
+  );
 }
 
 const tierRank: Record<RiskTier, number> = { low: 0, medium: 1, high: 2, blocked: 3 };

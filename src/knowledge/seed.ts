@@ -1,6 +1,11 @@
 import type pg from "pg";
 import type { Logger } from "../logger.js";
-import { countDocuments, ingestDocument, type IngestedDocument } from "./documents.js";
+import {
+  countDocuments,
+  ingestDocument,
+  type IngestedDocument,
+  type IngestOptions,
+} from "./documents.js";
 import { listDocumentFiles, readDocumentFile, SAMPLE_KB_DIR } from "./files.js";
 
 export interface IngestProgress {
@@ -15,11 +20,12 @@ export async function ingestDirectory(
   pool: pg.Pool,
   dir: string,
   onProgress?: (progress: IngestProgress) => void,
+  options: IngestOptions = {},
 ): Promise<IngestedDocument[]> {
   const files = await listDocumentFiles(dir);
   const results: IngestedDocument[] = [];
   for (const [index, file] of files.entries()) {
-    const result = await ingestDocument(pool, await readDocumentFile(dir, file));
+    const result = await ingestDocument(pool, await readDocumentFile(dir, file), options);
     results.push(result);
     onProgress?.({ file, index: index + 1, total: files.length, result });
   }

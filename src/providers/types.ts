@@ -11,6 +11,8 @@ export interface Passage {
   text: string;
   /** Retrieval score of this passage in [0, 1] (see Retriever). */
   score: number;
+  /** The version number of the document (document_id names that version's row). */
+  document_version?: number;
 }
 
 export interface RetrievalResult {
@@ -34,6 +36,9 @@ export interface Citation {
   marker: number;
   chunk_id: string;
   title: string;
+  /** The document version the passage came from: recorded with the final answer. */
+  document_id?: string;
+  document_version?: number;
 }
 
 export interface Draft {

@@ -7,6 +7,7 @@ import { mergeContext, type GraphContext } from "../graph/configuration.js";
 import type { SignoffGraph } from "../graph/graph.js";
 import { cardOfInterrupt, triggerOf } from "../graph/review-card.js";
 import type { State } from "../graph/state.js";
+import { citationsWithVersions } from "../knowledge/provenance.js";
 import { completeThread, findThread, setThreadStatus } from "../repositories/threads.js";
 import { appendReviewEvent } from "../repositories/review-events.js";
 import { findReview, insertReviewOnce } from "../repositories/reviews.js";
@@ -108,7 +109,7 @@ async function executeWith(
   const drive = async (input: Parameters<SignoffGraph["invoke"]>[0]) => {
     settled = writer
       ? await streamInto(writer, deps.graph, input, config, run.stream_modes!)
-      : settledOf((await deps.graph.invoke(input, config)));
+      : settledOf(await deps.graph.invoke(input, config));
   };
   const snapshot = await deps.graph.getState(config);
   const pending = pendingInterrupts(snapshot);
@@ -194,7 +195,7 @@ async function streamInto(
     return streamEventsInto(writer, graph, input, config, streamMode);
   }
   if (streamMode.length === 0) {
-    return settledOf((await graph.invoke(input, config)));
+    return settledOf(await graph.invoke(input, config));
   }
   const wanted = new Set<string>(streamMode);
   const tracker = new SettledTracker();
@@ -306,7 +307,7 @@ async function recordOutcome(
         answer_provider: answerProvider(state),
         citations:
           state.provenance === "auto" || state.provenance === "approved"
-            ? (state.draft?.citations ?? [])
+            ? citationsWithVersions(state.draft?.citations ?? [], state.evidence ?? [])
             : [],
         risk_tier: state.riskTier ?? null,
       };

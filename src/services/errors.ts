@@ -2,7 +2,7 @@
  * What went wrong in a service, in domain terms: the HTTP layer (src/api/app.ts) maps `kind` to a
  * status, so services know nothing of HTTP.
  */
-export type ServiceErrorKind = "not_found" | "conflict" | "invalid";
+export type ServiceErrorKind = "not_found" | "conflict" | "invalid" | "forbidden";
 
 export abstract class ServiceError extends Error {
   abstract readonly kind: ServiceErrorKind;
@@ -33,6 +33,12 @@ export class ConflictError extends ServiceError {
 export class InvalidInputError extends ServiceError {
   readonly kind = "invalid";
   override readonly name = "InvalidInputError";
+}
+
+/** The caller's key may not do this to this item (a reviewer outside the item's domain …). */
+export class ForbiddenError extends ServiceError {
+  readonly kind = "forbidden";
+  override readonly name = "ForbiddenError";
 }
 
 export const notFound = (what: string, id: string): NotFoundError =>

@@ -6,7 +6,7 @@ import type { Principal } from "../auth/principal.js";
 export interface PageProps {
   title: string;
   principal?: Principal;
-  active?: "queue" | "review";
+  active?: "queue" | "review" | "documents";
   /** The stylesheet's URL under /ui/assets/. */
   stylesheet: string;
   /** The page's script under /ui/assets/ (data for it goes in the body as JSON or data-*). */
@@ -126,6 +126,14 @@ export function Page(props: PageProps) {
                 {principal && (
                   <a href="/ui" aria-current={props.active === "queue" ? "page" : undefined}>
                     Queue
+                  </a>
+                )}
+                {principal && (
+                  <a
+                    href="/ui/documents"
+                    aria-current={props.active === "documents" ? "page" : undefined}
+                  >
+                    Documents
                   </a>
                 )}
               </nav>

@@ -6,6 +6,7 @@ import { requireRole } from "../api/auth.js";
 import type { QueueCursor } from "../repositories/reviews.js";
 import { decodeCursor, getReview, listReviews, type ReviewView } from "../services/reviews.js";
 import { Confirmation } from "./confirmation.js";
+import { addDocumentPages } from "./document-routes.js";
 import { uiErrorResponse } from "./errors.js";
 import { filterQuery, listFilter, QueueBody, readFilter } from "./queue.js";
 import { errorPage, sendPage } from "./respond.js";
@@ -133,6 +134,9 @@ export function uiRoutes(): Hono<ApiEnv> {
     );
     return sendPage(c, 200, `Review: ${shorten(view.question, 60)}`, body, "review");
   });
+
+  // The curation queue and a document's page.
+  addDocumentPages(app);
 
   app.all("*", (c) => {
     if (c.req.path === "/ui/" && c.req.method === "GET")

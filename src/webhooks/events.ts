@@ -7,6 +7,9 @@ export const webhookEventTypes = [
   "review.created",
   "review.escalated",
   "thread.completed",
+  "document.pending",
+  "document.approved",
+  "document.rejected",
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 

@@ -12,6 +12,7 @@ const view = (row: Awaited<ReturnType<typeof listKeys>>[number]) => ({
   name: row.name,
   role: row.role,
   prefix: row.prefix,
+  domains: row.domains,
   created_at: row.created_at.toISOString(),
   revoked_at: row.revoked_at?.toISOString() ?? null,
 });
@@ -66,7 +67,7 @@ export function keyRoutes(openMode: OpenModeGate) {
     .openapi(createKeyRoute, async (c) => {
       const body = c.req.valid("json");
       try {
-        const { key, row } = await createKey(c.var.db, body.name, body.role);
+        const { key, row } = await createKey(c.var.db, body.name, body.role, body.domains ?? null);
         openMode.close();
         // Other gates of this process (another app on the same runtime) close too.
         c.var.services.threads.signals.keyCreated();
