@@ -36,11 +36,14 @@ import { agentProtocolRoutes } from "./routes/langgraph/index.js";
 import { corsFor } from "./cors.js";
 import type { ProtocolDeps } from "../protocol/deps.js";
 import type { SignoffGraph } from "../graph/graph.js";
+import type { ThresholdServiceDeps } from "../services/thresholds.js";
+import { gateRoutes, thresholdRoutes, type GateLiveDefaults } from "./routes/thresholds.js";
 
 export interface Services {
   threads: ThreadServiceDeps;
   reviews: ReviewServiceDeps;
   protocol: ProtocolDeps;
+  thresholds: ThresholdServiceDeps;
 }
 
 export type ApiEnv = {
@@ -73,6 +76,9 @@ export interface AppDeps {
    * for good once a key exists. Decided by the caller that starts the server.
    */
   openMode: OpenModeGate;
+  /** The live loop: threshold versions, and the live rate's default window and confidence. */
+  thresholds: ThresholdServiceDeps;
+  gateLive: GateLiveDefaults;
 }
 
 /** The app over a runtime's database, signals and policies. */
@@ -95,6 +101,11 @@ export function createAppFor(
     now: reviewDeps.now,
     // Servers check for keys at start (server.ts); before the first request finds one, open.
     openMode: new OpenModeGate(isLoopbackHost(runtime.env.HOST)),
+    thresholds: runtime.thresholdDeps,
+    gateLive: {
+      windowDays: runtime.env.GATE_LIVE_WINDOW_DAYS,
+      confidence: runtime.env.GATE_LIVE_CONFIDENCE,
+    },
     ...overrides,
   });
 }
@@ -135,6 +146,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       maxAttempts: deps.maxAttempts,
       logger: deps.logger,
     },
+    thresholds: deps.thresholds,
   };
   const app = routeGroup();
 
@@ -205,7 +217,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   app.route("/reviews", reviewRoutes());
   app.route("/documents", documentRoutes());
   app.route("/keys", keyRoutes(deps.openMode));
-  app.route("/metrics", metricsRoutes(processMetrics));
+  app.route(
+    "/metrics",
+    metricsRoutes(processMetrics, { ...deps.gateLive, defaults: deps.thresholds.defaults }),
+  );
+  app.route("/thresholds", thresholdRoutes());
+  app.route("/gate", gateRoutes(deps.gateLive));
   app.route("/datasets", datasetRoutes());
   app.route("/ui", uiRoutes());
   app.route("/langgraph", agentProtocolRoutes());

@@ -13,6 +13,8 @@ export const CHANNELS = {
   threads: "signoff_threads",
   /** A run's stream got events, or the run ended (payload: run id): wakes stream readers. */
   runEvents: "signoff_run_events",
+  /** Gate thresholds were approved (payload: version id): the next run reads them again. */
+  thresholds: "signoff_thresholds",
 } as const;
 
 /** How the listener shows up in pg_stat_activity (operators, and tests, find it by it). */
@@ -203,6 +205,9 @@ export class NotificationListener {
         break;
       case CHANNELS.runEvents:
         if (id) signals.runEventsWritten(id);
+        break;
+      case CHANNELS.thresholds:
+        signals.thresholdsChanged();
         break;
     }
   }
