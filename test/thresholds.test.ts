@@ -1,0 +1,386 @@
+import { describe, expect, it } from "vitest";
+import { threadResponse } from "../src/api/schemas.js";
+import { clopperPearsonInterval } from "../src/evals/clopper-pearson.js";
+import { approveThresholds, proposeThresholds } from "../src/services/thresholds.js";
+import { testDatabases } from "./support/databases.js";
+import { QUESTIONS } from "./support/flow.js";
+import { createKeys, useHarness, type Harness } from "./support/harness.js";
+
+type Headers = Record<string, string>;
+
+/** Asks as `who` and waits until the thread pauses or finishes. */
+async function ask(h: Harness, who: Headers, question: string = QUESTIONS.answerable) {
+  const res = await h.call("POST", "/threads?wait=20", { question }, who);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  const thread = threadResponse.parse(res.body);
+  expect(["completed", "awaiting_review"]).toContain(thread.status);
+  return thread;
+}
+
+/** The run rows of a thread, oldest first: the version and pair that gated each. */
+async function runsOf(h: Harness, threadId: string) {
+  const { rows } = await h.db.pool.query<{
+    kind: string;
+    threshold_version_id: string | null;
+    thresholds: { retrieval: number; judge: number } | null;
+  }>(
+    "SELECT kind, threshold_version_id, thresholds FROM runs WHERE thread_id = $1 ORDER BY created_at",
+    [threadId],
+  );
+  return rows;
+}
+
+async function pendingReviewOf(h: Harness, who: Headers, threadId: string) {
+  const thread = await h.call("GET", `/threads/${threadId}`, undefined, who);
+  const pending = (thread.body.reviews as { review_id: string; status: string }[]).filter(
+    (r) => r.status === "pending",
+  );
+  expect(pending).toHaveLength(1);
+  const card = await h.call("GET", `/reviews/${pending[0]!.review_id}`, undefined, who);
+  expect(card.status).toBe(200);
+  return card.body;
+}
+
+async function decide(h: Harness, who: Headers, reviewId: string, decision: object) {
+  const res = await h.call("POST", `/reviews/${reviewId}/decision?wait=20`, decision, who);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.thread as { status: string };
+}
+
+async function activeCount(h: Harness): Promise<number> {
+  const { rows } = await h.db.pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM gate_threshold_versions WHERE status = 'active'",
+  );
+  return rows[0]!.n;
+}
+
+describe("the two-sided Clopper-Pearson interval", () => {
+  it("matches the exact interval's known values", () => {
+    // 1 of 4: the exact 95% interval is [0.0063, 0.8059] (any table of exact binomial intervals).
+    const one = clopperPearsonInterval(1, 4, 0.95);
+    expect(one.rate).toBe(0.25);
+    expect(one.lower).toBeCloseTo(0.00631, 5);
+    expect(one.upper).toBeCloseTo(0.80588, 5);
+    // 0 of 10: [0, 1 − 0.025^(1/10)]; n of n mirrors it.
+    expect(clopperPearsonInterval(0, 10, 0.95)).toEqual({
+      rate: 0,
+      lower: 0,
+      upper: expect.closeTo(1 - 0.025 ** 0.1, 12) as number,
+    });
+    expect(clopperPearsonInterval(10, 10, 0.95).lower).toBeCloseTo(0.025 ** 0.1, 12);
+    expect(clopperPearsonInterval(0, 0, 0.9)).toEqual({ rate: null, lower: 0, upper: 1 });
+    expect(() => clopperPearsonInterval(3, 2, 0.95)).toThrow(RangeError);
+  });
+});
+
+describe.each(testDatabases)("the live loop ($name)", (kind) => {
+  const h = useHarness(kind);
+  let keys: Record<"ops" | "rita" | "carl", Headers>;
+
+  it("counts users' first ratings of automatic answers in the live rate and /metrics", async () => {
+    keys = await createKeys(h, { ops: "admin", rita: "reviewer", carl: "client" });
+    const first = await ask(h, keys.carl);
+    const second = await ask(h, keys.carl);
+    expect([first.provenance, second.provenance]).toEqual(["auto", "auto"]);
+    const rate = async (threadId: string, rating: number) => {
+      const res = await h.call("POST", `/threads/${threadId}/feedback`, { rating }, keys.carl);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    };
+    await rate(first.thread_id, 2); // a labelled error
+    await rate(second.thread_id, 4);
+    await rate(second.thread_id, 1); // a second rating of the same answer changes nothing
+
+    const live = await h.call("GET", "/gate/live", undefined, keys.rita);
+    expect(live.status, JSON.stringify(live.body)).toBe(200);
+    const low = (live.body.tiers as { risk_tier: string }[]).find((t) => t.risk_tier === "low");
+    expect(low).toEqual({
+      risk_tier: "low",
+      audit: { trials: 0, wrong: 0 },
+      feedback: { trials: 2, wrong: 1 },
+      trials: 2,
+      wrong: 1,
+      ...clopperPearsonInterval(1, 2, 0.95),
+    });
+    expect(live.body).toMatchObject({
+      window_days: 30,
+      confidence: 0.95,
+      active_version: null,
+      thresholds: { retrieval: 0.5, judge: 0.6 },
+    });
+
+    const metrics = await h.call("GET", "/metrics", undefined, keys.ops);
+    expect(metrics.body).toContain('signoff_gate_wrong_auto_answer_ratio{risk_tier="low"} 0.5');
+    expect(metrics.body).toContain(
+      `signoff_gate_wrong_auto_answer_ratio_upper{risk_tier="low"} ${clopperPearsonInterval(1, 2, 0.95).upper}`,
+    );
+    expect(metrics.body).toContain(
+      'signoff_gate_labelled_auto_answers{risk_tier="low",source="feedback"} 2',
+    );
+    expect(metrics.body).toContain("signoff_gate_threshold_version 0");
+    expect(metrics.body).toContain('signoff_gate_threshold{gate="judge"} 0.6');
+  });
+
+  it("lets only admins propose and decide, and refuses bad input with 4xx", async () => {
+    for (const who of [keys.rita, keys.carl]) {
+      expect((await h.call("GET", "/thresholds", undefined, who)).status).toBe(403);
+      expect((await h.call("POST", "/thresholds/proposals", {}, who)).status).toBe(403);
+      const some = "3f0c8f9e-7a55-4c39-9d7e-0c9d2b1e6a41";
+      expect((await h.call("POST", `/thresholds/${some}/approve`, {}, who)).status).toBe(403);
+    }
+    expect((await h.call("GET", "/gate/live", undefined, keys.carl)).status).toBe(403);
+
+    const bad = async (method: string, path: string, body: unknown, status: number) => {
+      const res = await h.call(method, path, body, keys.ops);
+      expect(res.status, `${method} ${path} ${JSON.stringify(res.body)}`).toBe(status);
+      expect(res.body.error.code).toEqual(expect.any(String));
+    };
+    await bad("POST", "/thresholds/not-a-uuid/approve", {}, 400);
+    await bad("POST", "/thresholds/3f0c8f9e-7a55-4c39-9d7e-0c9d2b1e6a41/approve", {}, 404);
+    await bad("POST", "/thresholds/3f0c8f9e-7a55-4c39-9d7e-0c9d2b1e6a41/reject", {}, 404);
+    await bad("GET", "/thresholds/3f0c8f9e-7a55-4c39-9d7e-0c9d2b1e6a41", undefined, 404);
+    await bad("POST", "/thresholds/proposals", { target: 2 }, 422);
+    await bad("POST", "/thresholds/proposals", { thresholds: { retrieval: 1.5, judge: 0 } }, 422);
+    await bad("POST", "/thresholds/proposals", { surprise: true }, 422);
+    await bad("GET", "/gate/live?confidence=1", undefined, 400);
+    await bad("GET", "/thresholds?limit=0", undefined, 400);
+    // Two labels cannot certify 2% at 95% confidence: no proposal, and it says why.
+    const refused = await h.call("POST", "/thresholds/proposals", {}, keys.ops);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe("not_certified");
+    expect((await h.call("GET", "/thresholds", undefined, keys.ops)).body.versions).toEqual([]);
+  });
+
+  it("gates nothing with a proposal, and the next run with an approved version, recording who approved it", async () => {
+    const before = await ask(h, keys.carl);
+    expect(before.provenance).toBe("auto");
+    expect(await runsOf(h, before.thread_id)).toEqual([
+      { kind: "start", threshold_version_id: null, thresholds: { retrieval: 0.5, judge: 0.6 } },
+    ]);
+
+    // Stricter than any score the sample answer gets: it must go to a human under these.
+    const proposed = await h.call(
+      "POST",
+      "/thresholds/proposals",
+      { thresholds: { retrieval: 1, judge: 1 }, comment: "hold everything" },
+      { ...keys.ops, "idempotency-key": "strict-1" },
+    );
+    expect(proposed.status, JSON.stringify(proposed.body)).toBe(201);
+    expect(proposed.body).toMatchObject({
+      status: "proposed",
+      proposed_by: "ops",
+      decided_by: null,
+      thresholds: { retrieval: 1, judge: 1 },
+      evidence: {
+        basis: "manual",
+        labels: { feedback: 2 },
+        current: { retrieval: 0.5, judge: 0.6 },
+      },
+    });
+    const id = proposed.body.version_id as string;
+    const again = await h.call(
+      "POST",
+      "/thresholds/proposals",
+      { thresholds: { retrieval: 1, judge: 1 } },
+      { ...keys.ops, "idempotency-key": "strict-1" },
+    );
+    expect([again.status, again.body.version_id]).toEqual([200, id]);
+
+    const whileProposed = await ask(h, keys.carl);
+    expect(whileProposed.provenance).toBe("auto");
+    expect((await runsOf(h, whileProposed.thread_id))[0]!.threshold_version_id).toBeNull();
+
+    const approved = await h.call(
+      "POST",
+      `/thresholds/${id}/approve`,
+      { comment: "audit week" },
+      keys.ops,
+    );
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(approved.body).toMatchObject({
+      changed: true,
+      superseded: null,
+      version: { status: "active", decided_by: "ops", decision_comment: "audit week" },
+    });
+
+    const after = await ask(h, keys.carl);
+    expect(after.status).toBe("awaiting_review");
+    expect(await runsOf(h, after.thread_id)).toEqual([
+      { kind: "start", threshold_version_id: id, thresholds: { retrieval: 1, judge: 1 } },
+    ]);
+    const card = await pendingReviewOf(h, keys.rita, after.thread_id);
+    expect(card.card.retrieval.threshold).toBe(1);
+
+    // Approving again changes nothing and writes nothing; the trail says who did what.
+    const repeat = await h.call("POST", `/thresholds/${id}/approve`, {}, keys.ops);
+    expect([repeat.status, repeat.body.changed]).toEqual([200, false]);
+    const trail = await h.call("GET", `/thresholds/${id}`, undefined, keys.ops);
+    expect(trail.status).toBe(200);
+    expect(
+      (trail.body.events as { type: string; actor: string }[]).map((e) => [e.type, e.actor]),
+    ).toEqual([
+      ["proposed", "ops"],
+      ["approved", "ops"],
+    ]);
+    expect(trail.body.events[1].after).toMatchObject({
+      status: "active",
+      thresholds: { retrieval: 1, judge: 1 },
+    });
+    const list = await h.call("GET", "/thresholds", undefined, keys.ops);
+    expect(list.body.active.version_id).toBe(id);
+    const metrics = await h.call("GET", "/metrics", undefined, keys.ops);
+    expect(metrics.body).toContain(
+      `signoff_gate_threshold_version ${approved.body.version.version}`,
+    );
+    expect(metrics.body).toContain('signoff_gate_threshold{gate="retrieval"} 1');
+  });
+
+  it("never applies a rejected proposal, and cannot approve it afterwards", async () => {
+    const lenient = await h.call(
+      "POST",
+      "/thresholds/proposals",
+      { thresholds: { retrieval: 0, judge: 0 } },
+      keys.ops,
+    );
+    expect(lenient.status).toBe(201);
+    const id = lenient.body.version_id as string;
+    const rejected = await h.call(
+      "POST",
+      `/thresholds/${id}/reject`,
+      { comment: "too lax" },
+      keys.ops,
+    );
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({
+      changed: true,
+      version: { status: "rejected", decided_by: "ops", decision_comment: "too lax" },
+    });
+    expect((await h.call("POST", `/thresholds/${id}/reject`, {}, keys.ops)).body.changed).toBe(
+      false,
+    );
+    const late = await h.call("POST", `/thresholds/${id}/approve`, {}, keys.ops);
+    expect([late.status, late.body.error.code]).toEqual([409, "threshold_version_decided"]);
+
+    // The strict version is still the one gating: the sample question still goes to a human.
+    const thread = await ask(h, keys.carl);
+    expect(thread.status).toBe("awaiting_review");
+    const [run] = await runsOf(h, thread.thread_id);
+    expect(run!.thresholds).toEqual({ retrieval: 1, judge: 1 });
+    const active = (await h.call("GET", "/thresholds", undefined, keys.ops)).body.active;
+    expect(active.thresholds).toEqual({ retrieval: 1, judge: 1 });
+    const trail = await h.call("GET", `/thresholds/${id}`, undefined, keys.ops);
+    expect((trail.body.events as { type: string }[]).map((e) => e.type)).toEqual([
+      "proposed",
+      "rejected",
+    ]);
+  });
+
+  it("leaves exactly one active version however approvals race, and back to auto under it", async () => {
+    const deps = h.runtime.thresholdDeps;
+    const admin = { name: "ops" };
+    const propose = (judge: number) =>
+      proposeThresholds(deps, { thresholds: { retrieval: 0.5, judge } }, admin);
+    const [a, b, c] = await Promise.all([propose(0.6), propose(0.61), propose(0.62)]);
+    const results = await Promise.all([
+      approveThresholds(deps, a.version.version_id, admin),
+      approveThresholds(deps, b.version.version_id, admin),
+      approveThresholds(deps, c.version.version_id, admin),
+      approveThresholds(deps, c.version.version_id, { name: "someone-else" }),
+    ]);
+    expect(await activeCount(h)).toBe(1);
+    // The same version approved twice at once: one approval, one no-op.
+    expect(
+      results
+        .slice(2)
+        .map((r) => r.changed)
+        .sort(),
+    ).toEqual([false, true]);
+    const { rows } = await h.db.pool.query<{ status: string; n: number }>(
+      "SELECT status, count(*)::int AS n FROM gate_threshold_versions GROUP BY status ORDER BY status",
+    );
+    // The strict one and two of the three new ones were superseded, one rejected earlier.
+    expect(rows).toEqual([
+      { status: "active", n: 1 },
+      { status: "rejected", n: 1 },
+      { status: "superseded", n: 3 },
+    ]);
+    const approvals = await h.db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM audit_events WHERE type = 'approved' AND subject_id = $1",
+      [c.version.version_id],
+    );
+    expect(approvals.rows[0]!.n).toBe(1);
+    // The database itself refuses a second active version.
+    await expect(
+      h.db.pool.query(
+        "UPDATE gate_threshold_versions SET status = 'active' WHERE status = 'superseded'",
+      ),
+    ).rejects.toThrow(/gate_threshold_versions_one_active/);
+
+    // Whichever won, it is as lenient as the environment's pair for the sample answer.
+    const thread = await ask(h, keys.carl);
+    expect(thread.provenance).toBe("auto");
+    const active = (await h.call("GET", "/thresholds", undefined, keys.ops)).body.active;
+    expect((await runsOf(h, thread.thread_id))[0]!.threshold_version_id).toBe(active.version_id);
+  });
+});
+
+describe.each(testDatabases)("the live rate from audit samples ($name)", (kind) => {
+  // Every answer that passes the gates is an audit sample.
+  const h = useHarness(kind, { env: { AUDIT_SAMPLE_RATE: "1" } });
+
+  it("counts each audit sample's first draft once: wrong unless approved as it was", async () => {
+    const open: Headers = {};
+    const samples = [];
+    for (let i = 0; i < 5; i++) {
+      const thread = await ask(h, open);
+      expect(thread.status).toBe("awaiting_review");
+      const card = await pendingReviewOf(h, open, thread.thread_id);
+      expect(card.card.audit_sample).toBe(true);
+      samples.push({ thread, card });
+    }
+    for (const { card } of samples.slice(0, 3)) {
+      expect((await decide(h, open, card.review_id, { type: "approve" })).status).toBe("completed");
+    }
+    await decide(h, open, samples[3]!.card.review_id, { type: "reject", reasons: ["incorrect"] });
+    // Sent back for a revision (wrong), then the revised draft approved: that one is not counted.
+    const revised = await decide(h, open, samples[4]!.card.review_id, {
+      type: "revise",
+      instructions: "say how many days exactly",
+    });
+    expect(revised.status).toBe("awaiting_review");
+    const second = await pendingReviewOf(h, open, samples[4]!.thread.thread_id);
+    expect(second.card.revision.count).toBe(1);
+    await decide(h, open, second.review_id, { type: "approve" });
+
+    const live = await h.call("GET", "/gate/live?confidence=0.9&window_days=7");
+    expect(live.status).toBe(200);
+    expect(live.body).toMatchObject({ window_days: 7, confidence: 0.9 });
+    expect(live.body.tiers).toEqual([
+      {
+        risk_tier: "low",
+        audit: { trials: 5, wrong: 2 },
+        feedback: { trials: 0, wrong: 0 },
+        trials: 5,
+        wrong: 2,
+        ...clopperPearsonInterval(2, 5, 0.9),
+      },
+    ]);
+
+    // The kept counts agree with a recount from the reviews themselves.
+    const { rows } = await h.db.pool.query<{ trials: number; wrong: number }>(
+      `SELECT count(*)::int AS trials, count(*) FILTER (WHERE decision_type <> 'approve')::int AS wrong
+       FROM reviews WHERE trigger ->> 'audit_sample' = 'true'
+         AND interrupt -> 'card' -> 'revision' ->> 'count' = '0' AND status = 'decided'`,
+    );
+    expect(rows[0]).toEqual({ trials: 5, wrong: 2 });
+
+    // The same labels feed a proposal: five cannot certify 2%, and the refusal shows the counts.
+    const refused = await h.call("POST", "/thresholds/proposals", { window_days: 7 });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.labels).toEqual({
+      review: 0,
+      audit: 5,
+      feedback: 0,
+      wrong: 2,
+    });
+  });
+});
