@@ -4,7 +4,10 @@ import { clopperPearsonInterval } from "../src/evals/clopper-pearson.js";
 import { approveThresholds, proposeThresholds } from "../src/services/thresholds.js";
 import { testDatabases } from "./support/databases.js";
 import { QUESTIONS } from "./support/flow.js";
-import { createKeys, useHarness, type Harness } from "./support/harness.js";
+import { createKeys, testEnv, useHarness, type Harness } from "./support/harness.js";
+import { until } from "./support/until.js";
+import { createRuntime } from "../src/runtime.js";
+import { createLogger } from "../src/logger.js";
 
 type Headers = Record<string, string>;
 
@@ -384,3 +387,40 @@ describe.each(testDatabases)("the live rate from audit samples ($name)", (kind) 
     });
   });
 });
+
+describe.each(testDatabases.filter((k) => k.name === "postgres"))(
+  "an approval reaches other processes ($name)",
+  (kind) => {
+    const h = useHarness(kind, { worker: false });
+
+    it("invalidates another runtime's cached thresholds through NOTIFY", async () => {
+      // Another process on the same database, caching for an hour: only a notification can
+      // make it read again.
+      const other = await createRuntime({
+        env: testEnv({ THRESHOLDS_CACHE_SECONDS: "3600" }),
+        logger: createLogger("silent"),
+        database: h.db,
+        startWorker: false,
+      });
+      try {
+        const cache = other.executorDeps.thresholds!;
+        expect((await cache.current()).version_id).toBeNull();
+        const deps = h.runtime.thresholdDeps;
+        const { version } = await proposeThresholds(
+          deps,
+          { thresholds: { retrieval: 0.7, judge: 0.8 } },
+          { name: "ops" },
+        );
+        expect((await cache.current()).version_id).toBeNull(); // a proposal notifies nobody
+        await approveThresholds(deps, version.version_id, { name: "ops" });
+        await until(
+          async () => (await cache.current()).version_id === version.version_id,
+          "the other runtime to read the approved version",
+        );
+        expect((await cache.current()).thresholds).toEqual({ retrieval: 0.7, judge: 0.8 });
+      } finally {
+        await other.close();
+      }
+    });
+  },
+);

@@ -133,3 +133,15 @@ export async function decideProposal(
   }
   return rows[0];
 }
+
+/** A version by its number (what the CLI and /metrics show), for people who type it. */
+export async function findThresholdVersionByNumber(
+  db: Queryable,
+  version: number,
+): Promise<ThresholdVersionRow | undefined> {
+  const { rows } = await db.query<ThresholdVersionRow>(
+    `SELECT ${COLUMNS} FROM gate_threshold_versions WHERE version = $1`,
+    [version],
+  );
+  return rows[0];
+}
