@@ -8,6 +8,7 @@ import { createKeys, testEnv, useHarness, type Harness } from "./support/harness
 import { until } from "./support/until.js";
 import { createRuntime } from "../src/runtime.js";
 import { createLogger } from "../src/logger.js";
+import { formatLiveSection, liveHtml, type LiveSection } from "../src/evals/report-live.js";
 
 type Headers = Record<string, string>;
 
@@ -424,3 +425,34 @@ describe.each(testDatabases.filter((k) => k.name === "postgres"))(
     });
   },
 );
+
+describe("the eval report's live section", () => {
+  it("shows each tier's rate, interval and sources, and says how to add it when absent", () => {
+    const live: LiveSection = {
+      database: "pglite ./.data/pgdata",
+      window_days: 30,
+      confidence: 0.95,
+      active_version: 3,
+      thresholds: { retrieval: 0.55, judge: 0.7 },
+      tiers: [
+        {
+          risk_tier: "low",
+          audit: { trials: 40, wrong: 1 },
+          feedback: { trials: 10, wrong: 2 },
+          trials: 50,
+          wrong: 3,
+          ...clopperPearsonInterval(3, 50, 0.95),
+        },
+      ],
+    };
+    const html = liveHtml(live);
+    expect(html).toContain("gated by version 3 (retrieval 0.55, judge 0.7)");
+    expect(html).toContain(
+      `<td class="n">3/50</td><td class="n">6.0%</td><td class="n">1.3% – 16.5%</td><td class="n">1/40</td><td class="n">2/10</td>`,
+    );
+    expect(formatLiveSection(live)).toContain(
+      "low: 3/50 (6.0%; 1.3% to 16.5% at 95%), audit 1/40, feedback 2/10",
+    );
+    expect(liveHtml(null)).toContain("npm run evals -- --live");
+  });
+});
