@@ -448,6 +448,7 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
       [
         "/datasets/export",
         "/documents",
+        "/gate/live",
         "/healthz",
         "/keys",
         "/keys/{keyId}",
@@ -463,6 +464,11 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
         "/threads",
         "/threads/{threadId}",
         "/threads/{threadId}/feedback",
+        "/thresholds",
+        "/thresholds/proposals",
+        "/thresholds/{versionId}",
+        "/thresholds/{versionId}/approve",
+        "/thresholds/{versionId}/reject",
       ].sort(),
     );
     const decisionSchema =

@@ -424,7 +424,8 @@ describe.each(testDatabases)("migration 0009 on a database with data ($name)", (
        FROM generate_series(1, 2000) i`,
     );
     const { applied } = await migrate(db.pool);
-    expect(applied).toEqual(["0009_review_counts"]);
+    // 0009 and whatever came after it.
+    expect(applied[0]).toBe("0009_review_counts");
     await expectCountsExact(db.pool, "after the backfill");
     // And kept from there on.
     await db.pool.query(

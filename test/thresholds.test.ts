@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../src/db/database.js";
+import { loadMigrations, migrate } from "../src/db/migrate.js";
 import { threadResponse } from "../src/api/schemas.js";
 import { clopperPearsonInterval } from "../src/evals/clopper-pearson.js";
-import { approveThresholds, proposeThresholds } from "../src/services/thresholds.js";
+import { approveThresholds, liveGateRate, proposeThresholds } from "../src/services/thresholds.js";
 import { testDatabases } from "./support/databases.js";
 import { QUESTIONS } from "./support/flow.js";
 import { createKeys, testEnv, useHarness, type Harness } from "./support/harness.js";
@@ -454,5 +456,65 @@ describe("the eval report's live section", () => {
       "low: 3/50 (6.0%; 1.3% to 16.5% at 95%), audit 1/40, feedback 2/10",
     );
     expect(liveHtml(null)).toContain("npm run evals -- --live");
+  });
+});
+
+describe.each(testDatabases)("migration 0011 on a database with labels ($name)", (kind) => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await kind.open();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it("backfills the live counts from the audit decisions and ratings already there", async () => {
+    await db.pool.query(`CREATE TABLE schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    for (const m of (await loadMigrations()).filter((m) => m.version < 11)) {
+      await db.pool.query(m.sql);
+      await db.pool.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [
+        m.version,
+        m.name,
+      ]);
+    }
+    // Threads 1–40: 1–20 audit samples decided (every fourth rejected, 19 and 20 revised drafts
+    // that do not count, 18 by the SLA sweeper); 21–40 automatic answers, rated twice each (only
+    // the first counts): 1–2 for every fifth.
+    await db.pool.query(
+      `INSERT INTO threads (thread_id, question, status, provenance, risk_tier)
+       SELECT md5('t' || i)::uuid, 'q', 'completed', CASE WHEN i > 20 THEN 'auto' ELSE 'approved' END, 'low'
+       FROM generate_series(1, 40) i`,
+    );
+    await db.pool.query(
+      `INSERT INTO reviews (thread_id, interrupt_id, stage, status, risk_tier, reason, trigger,
+         interrupt, decision_type, decided_by, decided_at)
+       SELECT md5('t' || i)::uuid, 'old-' || i, 'answer', 'decided', 'low', 'audit',
+         '{"audit_sample": true}',
+         jsonb_build_object('card', jsonb_build_object('revision',
+           jsonb_build_object('count', CASE WHEN i >= 19 THEN 1 ELSE 0 END))),
+         CASE WHEN i % 4 = 0 THEN 'reject' ELSE 'approve' END,
+         CASE WHEN i = 18 THEN 'system:sla' ELSE 'ann' END, now()
+       FROM generate_series(1, 20) i`,
+    );
+    await db.pool.query(
+      `INSERT INTO feedback (thread_id, source, rating, actor, created_at)
+       SELECT md5('t' || i)::uuid, 'user', CASE WHEN i % 5 = 0 THEN 2 ELSE 4 END, 'u', now() - interval '1 minute'
+       FROM generate_series(21, 40) i
+       UNION ALL
+       SELECT md5('t' || i)::uuid, 'user', 1, 'u', now() FROM generate_series(21, 40) i`,
+    );
+    const { applied } = await migrate(db.pool);
+    expect(applied[0]).toBe("0011_gate_thresholds");
+    const live = await liveGateRate(db.pool, 30, 0.95);
+    // Audit: 1–17 (18 is the SLA's, 19–20 revisions), rejected 4, 8, 12, 16; feedback: 20
+    // threads, 25, 30, 35, 40 rated 2 first.
+    expect(live.tiers).toEqual([
+      expect.objectContaining({
+        risk_tier: "low",
+        audit: { trials: 17, wrong: 4 },
+        feedback: { trials: 20, wrong: 4 },
+      }),
+    ]);
   });
 });
