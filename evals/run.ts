@@ -6,6 +6,7 @@ import { calibrate } from "../src/evals/calibration.js";
 import { DatasetError, loadDataset } from "../src/evals/dataset.js";
 import { buildReport, writeReport } from "../src/evals/report.js";
 import { formatSummary } from "../src/evals/report-text.js";
+import { formatLiveSection, readLiveSection, type LiveSection } from "../src/evals/report-live.js";
 import { DEFAULT_SETTINGS } from "../src/graph/settings.js";
 import { runEvals, summarizeRun } from "../src/evals/runner.js";
 import {
@@ -38,6 +39,9 @@ Options:
   --target SHARE               leak target for the report's calibration section (default 0.05)
   --kb DIR                     knowledge base to ingest instead of kb/sample (repeatable)
   --limit N                    only the first N cases
+  --live                       add the live wrong-automatic-answer rate from the service's
+                               database (DATABASE_URL, or the embedded one under DATA_DIR: stop
+                               the server first then), window GATE_LIVE_WINDOW_DAYS
   -q, --quiet                  no per-question progress on stderr
   -h, --help                   show this help
 
@@ -56,6 +60,7 @@ const { values, positionals } = parseCli(USAGE, {
   kb: { type: "string", multiple: true },
   limit: { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  live: { type: "boolean" },
 });
 
 try {
@@ -93,12 +98,22 @@ try {
     });
     const summary = summarizeRun(run, datasetFile);
     const calibration = calibrate(run.records, { target, current: run.thresholds });
+    let live: LiveSection | null = null;
+    if (values.live) {
+      process.stderr.write("reading the live rate from the service's database\n");
+      live = await readLiveSection(env).catch((error: Error) => {
+        // The report is still worth writing; say why the section is missing.
+        process.stderr.write(`live rate left out: ${error.message}\n`);
+        return null;
+      });
+    }
     const files = await writeReport(
       outDir,
-      buildReport(summary, calibration, run.failures),
+      buildReport(summary, calibration, run.failures, live),
       run.records,
     );
     console.log(formatSummary(summary));
+    if (live) console.log(formatLiveSection(live));
     const rec = calibration.recommended;
     console.log(
       rec

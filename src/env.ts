@@ -50,6 +50,15 @@ export const envSchema = z.object({
   RETRIEVAL_TOP_K: setting("topK"),
   REVISION_LIMIT: setting("revisionLimit"),
   AUDIT_SAMPLE_RATE: setting("auditSampleRate"),
+  /**
+   * The live loop (migration 0011): how long a process reuses the active threshold version
+   * between runs without a change signal (approvals invalidate it at once through LISTEN/NOTIFY;
+   * this bounds staleness if a notification is lost), and the window and confidence of the live
+   * wrong-automatic-answer rate in /metrics and GET /gate/live.
+   */
+  THRESHOLDS_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  GATE_LIVE_WINDOW_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  GATE_LIVE_CONFIDENCE: z.coerce.number().gt(0).lt(1).default(0.95),
   /** JSON file with the guard's policy rules; the built-in policy is used when absent. */
   POLICY_FILE: z.string().min(1).optional(),
 

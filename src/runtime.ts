@@ -20,6 +20,8 @@ import { Sweeper } from "./runs/sweeper.js";
 import { retentionPolicyFromEnv } from "./runs/retention.js";
 import type { ReviewServiceDeps } from "./services/reviews.js";
 import { WebhookDeliverer } from "./webhooks/deliverer.js";
+import { ActiveThresholds } from "./runs/active-thresholds.js";
+import type { ThresholdServiceDeps } from "./services/thresholds.js";
 
 /** Everything a process needs, built once: the composition root. */
 export interface Runtime {
@@ -39,6 +41,8 @@ export interface Runtime {
   executorDeps: ExecutorDeps;
   /** What the review services need; the API and the sweeper share it. */
   reviewDeps: ReviewServiceDeps;
+  /** The live loop's services: threshold versions and the live rate (the API and the CLI). */
+  thresholdDeps: ThresholdServiceDeps;
   /** Present when this process runs workers (with them the review sweeper and webhook deliverer). */
   worker?: Worker;
   sweeper?: Sweeper;
@@ -111,6 +115,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const signals = new RunSignals({ coversAllProcesses: db.kind !== "postgres" });
     const reviewPolicy = await loadReviewPolicy(env.REVIEW_POLICY_FILE);
     const emit = env.WEBHOOK_URL ? emitToOutbox : emitNothing;
+    const defaultThresholds = { retrieval: env.RETRIEVAL_THRESHOLD, judge: env.JUDGE_THRESHOLD };
+    const thresholds = new ActiveThresholds({
+      db: db.pool,
+      defaults: defaultThresholds,
+      ttlMs: env.THRESHOLDS_CACHE_SECONDS * 1000,
+      signals,
+    });
+    const thresholdDeps: ThresholdServiceDeps = {
+      pool: db.pool,
+      signals,
+      defaults: defaultThresholds,
+    };
     const executorDeps: ExecutorDeps = {
       pool: db.pool,
       graph,
@@ -119,6 +135,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       emit,
       signals,
       durability: env.CHECKPOINT_DURABILITY,
+      thresholds,
     };
     const worker = options.startWorker
       ? new Worker({
@@ -177,12 +194,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       emit,
       executorDeps,
       reviewDeps,
+      thresholdDeps,
       worker,
       sweeper,
       deliverer,
       async close() {
         await Promise.all([worker?.stop(), sweeper?.stop(), deliverer?.stop()]);
         await notifications?.stop();
+        thresholds.close();
         if (!options.database) await db.close();
       },
     };

@@ -457,6 +457,7 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
         "/documents/{documentId}/approve",
         "/documents/{documentId}/edit",
         "/documents/{documentId}/reject",
+        "/gate/live",
         "/healthz",
         "/keys",
         "/keys/{keyId}",
@@ -476,6 +477,11 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
         "/widget.js",
         "/demo/questions",
         "/demo/threads/{threadId}",
+        "/thresholds",
+        "/thresholds/proposals",
+        "/thresholds/{versionId}",
+        "/thresholds/{versionId}/approve",
+        "/thresholds/{versionId}/reject",
       ].sort(),
     );
     const decisionSchema =

@@ -48,6 +48,8 @@ import type { CurationDeps, CurationSettings } from "../knowledge/curation.js";
 
 /** A week: the FEEDBACK_TOKEN_TTL_SECONDS default, for apps built without a runtime's env. */
 const DEFAULT_TOKEN_TTL_SECONDS = 604_800;
+import type { ThresholdServiceDeps } from "../services/thresholds.js";
+import { gateRoutes, thresholdRoutes, type GateLiveDefaults } from "./routes/thresholds.js";
 
 export interface Services {
   threads: ThreadServiceDeps;
@@ -57,6 +59,7 @@ export interface Services {
   batchMaxItems: number;
   logger: Logger;
   curation: CurationDeps;
+  thresholds: ThresholdServiceDeps;
 }
 
 export type ApiEnv = {
@@ -105,6 +108,9 @@ export interface AppDeps {
   threadTokens?: ThreadTokens;
   /** DEMO_ENABLED: the /demo page on (true), off (false), or only in open mode (undefined). */
   demoEnabled?: boolean;
+  /** The live loop: threshold versions, and the live rate's default window and confidence. */
+  thresholds: ThresholdServiceDeps;
+  gateLive: GateLiveDefaults;
 }
 
 /** The app over a runtime's database, signals and policies. */
@@ -138,6 +144,11 @@ export function createAppFor(
       now: reviewDeps.now,
     }),
     demoEnabled: runtime.env.DEMO_ENABLED,
+    thresholds: runtime.thresholdDeps,
+    gateLive: {
+      windowDays: runtime.env.GATE_LIVE_WINDOW_DAYS,
+      confidence: runtime.env.GATE_LIVE_CONFIDENCE,
+    },
     ...overrides,
   });
 }
@@ -188,6 +199,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
         affectedDays: 30,
       },
     },
+    thresholds: deps.thresholds,
   };
   const threadTokens =
     deps.threadTokens ?? new ThreadTokens({ ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS, now: deps.now });
@@ -273,7 +285,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
   app.route("/reviews", reviewRoutes());
   app.route("/documents", documentRoutes());
   app.route("/keys", keyRoutes(deps.openMode));
-  app.route("/metrics", metricsRoutes(processMetrics));
+  app.route(
+    "/metrics",
+    metricsRoutes(processMetrics, { ...deps.gateLive, defaults: deps.thresholds.defaults }),
+  );
+  app.route("/thresholds", thresholdRoutes());
+  app.route("/gate", gateRoutes(deps.gateLive));
   app.route("/datasets", datasetRoutes());
   app.route("/ui", uiRoutes());
   app.route("/langgraph", agentProtocolRoutes());

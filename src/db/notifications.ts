@@ -15,6 +15,8 @@ export const CHANNELS = {
   runEvents: "signoff_run_events",
   /** An API key was made (by a trigger, migration 0015; no payload): ends open mode. */
   keys: "signoff_keys",
+  /** Gate thresholds were approved (payload: version id): the next run reads them again. */
+  thresholds: "signoff_thresholds",
 } as const;
 
 /** How the listener shows up in pg_stat_activity (operators, and tests, find it by it). */
@@ -211,6 +213,9 @@ export class NotificationListener {
         break;
       case CHANNELS.keys:
         signals.keyCreated();
+        break;
+      case CHANNELS.thresholds:
+        signals.thresholdsChanged();
         break;
     }
   }

@@ -154,3 +154,30 @@ export function trialsNeededAtRate(
   }
   return hi;
 }
+
+/** A two-sided interval on a failure rate: the estimate k/n and its bounds. */
+export interface RateInterval {
+  /** k / n; null with no trials. */
+  rate: number | null;
+  lower: number;
+  upper: number;
+}
+
+/**
+ * The exact (Clopper–Pearson) two-sided interval at `confidence` after k failures in n trials:
+ * the α/2 quantile of Beta(k, n − k + 1) and the 1 − α/2 quantile of Beta(k + 1, n − k), with
+ * α = 1 − confidence; 0 and 1 at the ends (k = 0, k = n). With no trials it is [0, 1].
+ */
+export function clopperPearsonInterval(k: number, n: number, confidence: number): RateInterval {
+  checkConfidence(confidence);
+  if (!(Number.isInteger(n) && Number.isInteger(k) && n >= 0 && k >= 0 && k <= n)) {
+    throw new RangeError(`need whole numbers 0 ≤ k ≤ n, got k=${k}, n=${n}`);
+  }
+  if (n === 0) return { rate: null, lower: 0, upper: 1 };
+  const tail = (1 - confidence) / 2;
+  return {
+    rate: k / n,
+    lower: k === 0 ? 0 : betaQuantile(tail, k, n - k + 1),
+    upper: k === n ? 1 : betaQuantile(1 - tail, k + 1, n - k),
+  };
+}

@@ -1,5 +1,6 @@
 import type { OperatingPoint } from "./calibration.js";
 import type { EvalReport } from "./report.js";
+import { liveHtml } from "./report-live.js";
 import { confusionMatrix, histogram, latencyBars, tradeoffCurve } from "./report-charts.js";
 import { esc } from "./report-svg.js";
 import { dec, pct } from "./report-text.js";
@@ -196,6 +197,8 @@ export function renderHtml(report: EvalReport, records: CaseRecord[]): string {
 <p>Current: ${esc(describe(cal.current))}.</p>
 <p>Write the recommendation with <code>npm run evals:calibrate -- --write .env</code>; re-run the evals at it with <code>npm run evals -- --thresholds-from .env</code>.</p></div>
 </div>
+
+${liveHtml(s.live)}
 
 <h2>Latency per node</h2>
 <figure>${bars}<figcaption>Milliseconds from the start of a graph call (or the previous node's update) to each node's update in LangGraph's "updates" stream: the node's own work plus its checkpoint write (MemorySaver). Review nodes count machine time only; nobody waits for a reviewer. Nearest-rank percentiles.</figcaption></figure>

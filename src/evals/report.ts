@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Calibration, OperatingPoint } from "./calibration.js";
 import type { EvalSummary } from "./metrics.js";
 import { renderHtml } from "./report-html.js";
+import type { LiveSection } from "./report-live.js";
 import type { CaseFailure } from "./runner.js";
 import type { CaseRecord } from "./runner-record.js";
 
@@ -15,12 +16,15 @@ import type { CaseRecord } from "./runner-record.js";
 export interface EvalReport extends EvalSummary {
   calibration: Omit<Calibration, "frontier"> & { frontier: Omit<OperatingPoint, "leaked_ids">[] };
   failures: CaseFailure[];
+  /** The live rate from the service's database (`--live`); null when not read. */
+  live: LiveSection | null;
 }
 
 export function buildReport(
   summary: EvalSummary,
   calibration: Calibration,
   failures: CaseFailure[],
+  live: LiveSection | null = null,
 ): EvalReport {
   return {
     ...summary,
@@ -29,6 +33,7 @@ export function buildReport(
       frontier: calibration.frontier.map(({ leaked_ids: _ids, ...p }) => p),
     },
     failures,
+    live,
   };
 }
 

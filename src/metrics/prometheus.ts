@@ -1,5 +1,15 @@
 import type { Queryable } from "../db/database.js";
+import type { Thresholds } from "../evals/runner-record.js";
 import { reviewCounts, type CountFamily, type CountRow } from "../repositories/review-counts.js";
+import { findActiveThresholds } from "../repositories/threshold-versions.js";
+import { liveGateRate } from "../services/thresholds.js";
+
+/** The live loop's families: the window and confidence of the live rate, and the env defaults. */
+export interface LiveGateMetricsOptions {
+  windowDays: number;
+  confidence: number;
+  defaults: Thresholds;
+}
 
 /**
  * Seconds; from a minute to a day, the range review latencies live in. The same buckets are in
@@ -70,14 +80,16 @@ function histogram(out: Exposition, name: string, help: string, rows: CountRow[]
  * counters (monotonic: reviews are never deleted, decisions and escalations never undone) end in
  * `_total`, gauges do not, units are in the name (`_seconds`, `_ratio`).
  */
-export async function renderMetrics(db: Queryable): Promise<string> {
+export async function renderMetrics(db: Queryable, live?: LiveGateMetricsOptions): Promise<string> {
   const out = new Exposition();
 
   // Independent reads, sent together: on a pool they run on several connections at once. The
   // review and thread families are counts kept by triggers (migration 0009), a few hundred rows
   // however many reviews there are; runs and the outbox are counted over their partial indexes,
   // which hold only what is in flight (queued or running runs, undelivered or failed events).
-  const [counts, runs, outbox] = await Promise.all([
+  // The live loop's: the kept daily label counts (migration 0011, days × tiers rows) and the
+  // active version, an index seek.
+  const [counts, runs, outbox, liveRate, active] = await Promise.all([
     reviewCounts(db),
     db.query<{ status: string; n: string }>(
       "SELECT status, count(*) AS n FROM runs WHERE status IN ('queued', 'running') GROUP BY 1 ORDER BY 1",
@@ -87,6 +99,8 @@ export async function renderMetrics(db: Queryable): Promise<string> {
       `SELECT (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL) AS pending,
               (SELECT count(*) FROM outbox WHERE failed_at IS NOT NULL) AS failed`,
     ),
+    live ? liveGateRate(db, live.windowDays, live.confidence) : undefined,
+    live ? findActiveThresholds(db) : undefined,
   ]);
   const family = (name: CountFamily) => counts.filter((r) => r.family === name);
 
@@ -166,6 +180,62 @@ export async function renderMetrics(db: Queryable): Promise<string> {
   );
   out.sample("signoff_webhook_events", { state: "pending" }, Number(outbox.rows[0]?.pending ?? 0));
   out.sample("signoff_webhook_events", { state: "failed" }, Number(outbox.rows[0]?.failed ?? 0));
+
+  if (live && liveRate) {
+    const window = `over the last ${live.windowDays} days`;
+    const labelled = `audit samples and users' first ratings of automatic answers (1-2 wrong)`;
+    out.family(
+      "signoff_gate_wrong_auto_answer_ratio",
+      "gauge",
+      `Live wrong-automatic-answer rate by risk tier ${window}, from ${labelled}.`,
+    );
+    for (const t of liveRate.tiers) {
+      out.sample("signoff_gate_wrong_auto_answer_ratio", { risk_tier: t.risk_tier }, t.rate ?? 0);
+    }
+    for (const [suffix, bound] of [
+      ["lower", "lower"],
+      ["upper", "upper"],
+    ] as const) {
+      const name = `signoff_gate_wrong_auto_answer_ratio_${suffix}`;
+      out.family(
+        name,
+        "gauge",
+        `The ${bound} end of the live rate's two-sided Clopper-Pearson interval at ${live.confidence} confidence.`,
+      );
+      for (const t of liveRate.tiers) out.sample(name, { risk_tier: t.risk_tier }, t[bound]);
+    }
+    out.family(
+      "signoff_gate_labelled_auto_answers",
+      "gauge",
+      `Labelled automatic answers behind the live rate ${window}, by source (audit, feedback).`,
+    );
+    for (const t of liveRate.tiers) {
+      for (const source of ["audit", "feedback"] as const) {
+        out.sample(
+          "signoff_gate_labelled_auto_answers",
+          { risk_tier: t.risk_tier, source },
+          t[source].trials,
+        );
+      }
+    }
+    out.family(
+      "signoff_gate_threshold_version",
+      "gauge",
+      "The active gate threshold version (0: none active, the environment's thresholds apply).",
+    );
+    out.sample("signoff_gate_threshold_version", {}, active?.version ?? 0);
+    out.family("signoff_gate_threshold", "gauge", "The gate thresholds in force, by gate.");
+    out.sample(
+      "signoff_gate_threshold",
+      { gate: "retrieval" },
+      active?.retrieval_threshold ?? live.defaults.retrieval,
+    );
+    out.sample(
+      "signoff_gate_threshold",
+      { gate: "judge" },
+      active?.judge_threshold ?? live.defaults.judge,
+    );
+  }
 
   return out.toString();
 }

@@ -254,14 +254,26 @@ export async function releaseCancelledRun(db: Queryable, lease: Lease): Promise<
   );
 }
 
-export async function finishRun(db: Queryable, lease: Lease): Promise<boolean> {
+export async function finishRun(
+  db: Queryable,
+  lease: Lease,
+  /** The threshold version that gated the run (null: the environment's) and the pair it used. */
+  gate?: { version_id: string | null; thresholds: { retrieval: number; judge: number } },
+): Promise<boolean> {
   const { rowCount } = await db.query(
     notifyingRunEnded(
-      `UPDATE runs SET status = 'succeeded', finished_at = now(), lease_until = NULL, error = NULL
+      `UPDATE runs SET status = 'succeeded', finished_at = now(), lease_until = NULL, error = NULL,
+         threshold_version_id = $4, thresholds = $5
        WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'
        RETURNING run_id, thread_id`,
     ),
-    [lease.runId, lease.workerId, lease.attempt],
+    [
+      lease.runId,
+      lease.workerId,
+      lease.attempt,
+      gate?.version_id ?? null,
+      gate ? JSON.stringify(gate.thresholds) : null,
+    ],
   );
   return rowCount === 1;
 }

@@ -109,12 +109,14 @@ export async function completeThread(
     citations: Citation[];
     risk_tier: string | null;
   },
+  /** What the gates saw and which threshold version gated the final step (migration 0011). */
+  gate?: Record<string, unknown>,
 ): Promise<boolean> {
   // Only the first completion counts (a re-executed run must not announce it twice).
   const { rowCount } = await db.query(
     `UPDATE threads SET status = 'completed', answer = $2, provenance = $3, answer_provider = $4,
        citations = $5, risk_tier = coalesce($6, risk_tier), error = NULL, updated_at = now(),
-       completed_at = now()
+       completed_at = now(), gate = $7
      WHERE thread_id = $1 AND status <> 'completed'`,
     [
       threadId,
@@ -123,6 +125,7 @@ export async function completeThread(
       outcome.answer_provider,
       JSON.stringify(outcome.citations),
       outcome.risk_tier,
+      gate ? JSON.stringify(gate) : null,
     ],
   );
   return rowCount === 1;

@@ -3,7 +3,7 @@ import { Command, INTERRUPT, type Interrupt, type StateSnapshot } from "@langcha
 import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type pg from "pg";
 import { withTransaction } from "../db/database.js";
-import { mergeContext, type GraphContext } from "../graph/configuration.js";
+import { mergeContext, settingsOf, type GraphContext } from "../graph/configuration.js";
 import type { SignoffGraph } from "../graph/graph.js";
 import { cardOfInterrupt, triggerOf } from "../graph/review-card.js";
 import type { State } from "../graph/state.js";
@@ -19,6 +19,8 @@ import { ASSISTANT_ID, GRAPH_ID } from "../protocol/assistant.js";
 import { graphModesFor } from "../protocol/stream-modes.js";
 import { RunEventWriter } from "./run-event-writer.js";
 import type { RunSignals } from "./thread-events.js";
+import type { ActiveThresholds } from "./active-thresholds.js";
+import type { Thresholds } from "../evals/runner-record.js";
 
 export interface ExecutorDeps {
   pool: pg.Pool;
@@ -35,6 +37,17 @@ export interface ExecutorDeps {
    * effects before `interrupt()`); `async`/`sync`, after every step.
    */
   durability?: "exit" | "async" | "sync";
+  /**
+   * The active threshold version (migration 0011), read at each run's start; without it (or
+   * with no version active) the context's thresholds, from the environment, apply.
+   */
+  thresholds?: ActiveThresholds;
+}
+
+/** What gated a run: the version (null: the environment's thresholds) and the pair used. */
+export interface RunGate {
+  version_id: string | null;
+  thresholds: Thresholds;
 }
 
 export interface PendingInterrupt {
@@ -64,11 +77,31 @@ export async function executeRun(
   run: RunRow,
   signal?: AbortSignal,
 ): Promise<RunOutcome> {
+  // Read once, at the start: the whole run is gated by one version, even if another is approved
+  // while it runs.
+  const active = await deps.thresholds?.current();
+  const deployment = active
+    ? mergeContext(deps.context, {
+        settings: {
+          retrievalThreshold: active.thresholds.retrieval,
+          judgeThreshold: active.thresholds.judge,
+        },
+      })
+    : deps.context;
+  // The run's own settings (an admin's protocol context) over the deployment's.
+  const context = mergeContext(
+    deployment,
+    (run.context as Partial<GraphContext> | null) ?? undefined,
+  );
+  const effective = settingsOf({ context });
+  const gate: RunGate = {
+    version_id: active?.version_id ?? null,
+    thresholds: { retrieval: effective.retrievalThreshold, judge: effective.judgeThreshold },
+  };
   const config = {
     configurable: { thread_id: run.thread_id },
     durability: deps.durability ?? "exit",
-    // The run's own settings (a protocol client's context) over the deployment's.
-    context: mergeContext(deps.context, (run.context as Partial<GraphContext> | null) ?? undefined),
+    context,
     signal,
     // For LangSmith traces: find a trace from the run, the thread or the review, and back; the
     // graph and attempt as a LangGraph server names them, and the protocol client's metadata.
@@ -88,7 +121,7 @@ export async function executeRun(
       )
     : undefined;
   try {
-    return await executeWith(deps, run, config, writer);
+    return await executeWith(deps, run, config, writer, gate);
   } catch (error) {
     // Whatever was pushed goes in before the worker appends the run's `error` event after it.
     await writer?.flush().catch(() => undefined);
@@ -101,6 +134,7 @@ async function executeWith(
   run: RunRow,
   config: Parameters<SignoffGraph["invoke"]>[1] & { configurable: { thread_id: string } },
   writer: RunEventWriter | undefined,
+  gate: RunGate,
 ): Promise<RunOutcome> {
   writer?.push("metadata", { run_id: run.run_id, attempt: run.attempts });
   // What the run settled on, from its own output: the graph returns only once its checkpoint is
@@ -140,7 +174,7 @@ async function executeWith(
   await writer?.flush();
   // Nothing to run (the interrupt was answered already): the state is the one read above.
   settled ??= { values: snapshot.values as State, interrupts: pendingInterrupts(snapshot) };
-  return recordOutcome(deps, run, settled);
+  return recordOutcome(deps, run, settled, gate);
 }
 
 /** Where a run left the thread: its state, and the interrupts it paused on (none: it ended). */
@@ -254,12 +288,13 @@ async function recordOutcome(
   deps: ExecutorDeps,
   run: RunRow,
   settled: Settled,
+  gate: RunGate,
 ): Promise<RunOutcome> {
   const state = settled.values;
   const { interrupts } = settled;
   return withTransaction(deps.pool, async (tx) => {
     // First, and in the same transaction: only the lease holder records the outcome.
-    if (!(await finishRun(tx, leaseOf(run)))) {
+    if (!(await finishRun(tx, leaseOf(run), gate))) {
       throw new LeaseLostError(
         `run ${run.run_id} attempt ${run.attempts} no longer holds its lease`,
       );
@@ -311,7 +346,15 @@ async function recordOutcome(
             : [],
         risk_tier: state.riskTier ?? null,
       };
-      if (await completeThread(tx, run.thread_id, final)) {
+      // What the gates saw, so a user's rating of this answer is a labelled case (live loop).
+      const facts = {
+        retrieval_score: state.retrieval?.score ?? null,
+        judge_score: state.judgment?.score ?? null,
+        judge_flags: state.judgment?.flags ?? [],
+        audit_sample: state.auditSample ?? false,
+        ...gate,
+      };
+      if (await completeThread(tx, run.thread_id, final, facts)) {
         await deps.emit(tx, "thread.completed", {
           thread_id: run.thread_id,
           ...final,

@@ -99,6 +99,24 @@ export class RunSignals {
     return () => this.emitter.off("run-cancelled", listener);
   }
 
+  /** Gate thresholds were approved here or in another process: cached ones are stale. */
+  thresholdsChanged(): void {
+    this.emitter.emit("thresholds");
+  }
+
+  /**
+   * Calls `listener` when the thresholds changed, and at a resync (a change may have been missed),
+   * until the returned function is called.
+   */
+  onThresholdsChanged(listener: () => void): () => void {
+    this.emitter.on("thresholds", listener);
+    this.emitter.on(RESYNC, listener);
+    return () => {
+      this.emitter.off("thresholds", listener);
+      this.emitter.off(RESYNC, listener);
+    };
+  }
+
   /** Wakes every waiter and worker to look again (after a gap in cross-process signals). */
   resync(): void {
     this.epochs++;

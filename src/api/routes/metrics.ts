@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { requireRole } from "../auth.js";
 import { errors, routeGroup } from "../openapi.js";
-import { renderMetrics } from "../../metrics/prometheus.js";
+import { renderMetrics, type LiveGateMetricsOptions } from "../../metrics/prometheus.js";
 import type { ProcessMetrics } from "../../metrics/process-metrics.js";
 
 const metricsRoute = createRoute({
@@ -22,9 +22,9 @@ const metricsRoute = createRoute({
   },
 });
 
-export function metricsRoutes(processMetrics: ProcessMetrics) {
+export function metricsRoutes(processMetrics: ProcessMetrics, live?: LiveGateMetricsOptions) {
   return routeGroup().openapi(metricsRoute, async (c) => {
-    const shared = await renderMetrics(c.var.db);
+    const shared = await renderMetrics(c.var.db, live);
     return c.text(shared + (await processMetrics.render()), 200, {
       "content-type": processMetrics.contentType,
     });
