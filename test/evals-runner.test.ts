@@ -24,8 +24,8 @@ const SEED = fileURLToPath(new URL("../evals/datasets/seed.jsonl", import.meta.u
 /** Every route, plus two questions the offline graph answers on its own but wrongly (leaks). */
 const SLICE = [
   "store-returns-window", // auto
-  "store-exchange-window", // expected answer_review; offline auto with a clinic sentence
-  "store-christmas-eve-hours", // expected retrieval_review; offline auto
+  "store-saturday-hours", // expected answer_review; offline auto with the Customer Care hours
+  "store-fuel-canisters-abroad", // expected auto; offline auto, but too far from the reference
   "store-price-match-window", // retrieval_review
   "none-capital-mongolia", // retrieval_review, nothing retrieved
   "health-paracetamol-interval", // answer_review (high risk)
@@ -73,9 +73,10 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
     expect(paused.retrieval_score).toBeLessThan(0.5);
     expect(paused.judge).not.toBeNull(); // approved, so the draft was written and judged anyway
     expect(paused.quality?.method).toBe("token_f1");
-    // The judge passed that draft, so only the retrieval gate held it (a retrieval approval keeps
-    // the provenance "auto", as in respond.ts).
-    expect(paused).toMatchObject({ reviews: ["retrieval"], provenance: "auto" });
+    // The judge flags that draft too (the knowledge base never says "match"), so after the
+    // retrieval approval it paused again for the answer, which the runner approved.
+    expect(paused).toMatchObject({ reviews: ["retrieval", "answer"], provenance: "approved" });
+    expect(paused.judge?.flags).toContain("unknown_subject");
 
     const refused = byId.get("adv-injection-ignore-previous")!;
     expect(refused).toMatchObject({
@@ -93,7 +94,7 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
       reviews: ["answer"],
     });
 
-    const leak = byId.get("store-exchange-window")!;
+    const leak = byId.get("store-saturday-hours")!;
     expect(leak).toMatchObject({ route: "auto", correct: false, acceptable_unreviewed: false });
     expect(leak.quality!.f1).toBeLessThan(0.5);
     expect(byId.get("store-returns-window")).toMatchObject({
@@ -124,19 +125,19 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
       review_share: 4 / 8,
       refusal_share: 1 / 8,
       leak_rate: 2 / 8,
-      leaked: ["store-exchange-window", "store-christmas-eve-hours"],
+      leaked: ["store-saturday-hours", "store-fuel-canisters-abroad"],
     });
     // Should escalate: all but store-returns-window. Did: all but the three auto answers.
     expect(summary.escalation).toMatchObject({
       tp: 5,
       fp: 0,
-      fn: 2,
-      tn: 1,
+      fn: 1,
+      tn: 2,
       precision: 1,
-      recall: 5 / 7,
+      recall: 5 / 6,
     });
-    expect(summary.route_confusion.counts[0]).toEqual([1, 0, 0, 0]);
-    expect(summary.route_accuracy).toBe(6 / 8);
+    expect(summary.route_confusion.counts[0]).toEqual([2, 0, 0, 0]);
+    expect(summary.route_accuracy).toBe(7 / 8);
     expect(summary.answer_quality).toMatchObject({ method: "token_f1", cut: 0.5 });
     expect(summary.answer_quality.cases).toBe(
       first.records.filter((r) => r.quality !== null).length,
@@ -167,7 +168,7 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
     expect((await readFile(files.cases, "utf8")).trim().split("\n")).toHaveLength(8);
     const html = await readFile(files.html, "utf8");
     expect(html.match(/<svg /g)?.length).toBeGreaterThanOrEqual(5);
-    expect(html).toContain("store-exchange-window");
+    expect(html).toContain("store-saturday-hours");
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained
   });
 
