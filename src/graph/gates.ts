@@ -43,7 +43,8 @@ export const flagWords: Record<JudgeFlag, string> = {
   off_topic: "the draft does not address the question",
   heading_quoted: "the draft quotes a heading, a title or page boilerplate as the answer",
   answer_type_missing: "the draft does not contain the kind of thing the question asks for",
-  focus_missing: "the draft misses what the question is about (maybe the right passage but the wrong sentence)",
+  focus_missing:
+    "the draft misses what the question is about (maybe the right passage but the wrong sentence)",
   unknown_subject: "the knowledge base never mentions the question's subject",
 };
 
@@ -79,7 +80,8 @@ export function answerGate(
     if (judgment.score < settings.judgeThreshold) {
       reasons.push(`judge score ${fmt(judgment.score)} is under ${fmt(settings.judgeThreshold)}`);
     }
-    for (const flag of judgment.flags) reasons.push(judgment.explanations?.[flag] ?? flagWords[flag]);
+    for (const flag of judgment.flags)
+      reasons.push(judgment.explanations?.[flag] ?? flagWords[flag]);
   }
   if (facts.auditSample && reasons.length === 0) {
     reasons.push("picked at random for an audit review (the answer passed every gate)");

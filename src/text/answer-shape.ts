@@ -5,7 +5,8 @@
  */
 
 /** The kind of thing a question wants back, from its wh-words. */
-export type AnswerType = "phone" | "email" | "address" | "place" | "duration" | "quantity" | "time" | "person";
+export type AnswerType =
+  "phone" | "email" | "address" | "place" | "duration" | "quantity" | "time" | "person";
 
 /** Plain words for each kind, as the review card says them ("a phone number"). */
 export const answerTypeWords: Record<AnswerType, string> = {
@@ -36,7 +37,10 @@ const QUESTION_TYPES: [AnswerType, RegExp][] = [
     "quantity",
     /\bhow (?:many|much)\b|\bwhat (?:is|are) (?:the )?(?:\w+ )?(?:maximum|minimum|price|cost|fee|charge|rate|limit|amount|number|dose|dosage|percentage)\b/i,
   ],
-  ["time", /^\s*when\b|\bwhen (?:is|are|do|does|did|will|should|can|must)\b|\bwhat time\b|\b(?:what|which) (?:day|date|month|year)\b|\bcut-?off\b/i],
+  [
+    "time",
+    /^\s*when\b|\bwhen (?:is|are|do|does|did|will|should|can|must)\b|\bwhat time\b|\b(?:what|which) (?:day|date|month|year)\b|\bcut-?off\b/i,
+  ],
   ["person", /^\s*who\b|\bwho (?:is|are|was|were|can|should|do|does|will|runs|owns)\b/i],
 ];
 
@@ -97,26 +101,35 @@ export interface FocusConcept {
 export const FOCUS_CONCEPTS: FocusConcept[] = [
   {
     name: "maximum",
-    words: "the most allowed (a maximum, \"no more than\", \"up to\")",
-    question: /\b(?:maximum|max|the most|at most|upper limit|limit|highest|longest|largest|biggest)\b/i,
+    words: 'the most allowed (a maximum, "no more than", "up to")',
+    question:
+      /\b(?:maximum|max|the most|at most|upper limit|limit|highest|longest|largest|biggest)\b/i,
     answer:
       /\b(?:maximum|max|at most|no more than|not more than|more than|up to|limit|highest|longest|largest|or less|or fewer|capped)\b/i,
   },
   {
     name: "minimum",
-    words: "the least required (a minimum, \"at least\", \"or more\")",
+    words: 'the least required (a minimum, "at least", "or more")',
     question: /\b(?:minimum|min|at least|the least|lowest|fewest|shortest|smallest)\b/i,
-    answer: /\b(?:minimum|min|at least|no less than|not less than|or more|or over|lowest|shortest)\b/i,
+    answer:
+      /\b(?:minimum|min|at least|no less than|not less than|or more|or over|lowest|shortest)\b/i,
   },
   {
     name: "deadline",
-    words: "a deadline (\"before\", \"by\", \"no later than\")",
+    words: 'a deadline ("before", "by", "no later than")',
     question: /\b(?:cut-?off|deadline|latest|last (?:day|date|time)|order by|by when)\b/i,
     answer: /\b(?:cut-?off|deadline|before|by|no later than|until|within|latest)\b/i,
   },
   {
+    name: "opening_hours",
+    words: 'when a place is open ("open from … to …", "closes at")',
+    question:
+      /\b(?:opening (?:hours|times)|closing times?|hours on|hours (?:of|for) (?:the |a |your )?\w+|what time (?:does|do|is|are) .*\b(?:open|close)|(?:is|are) .*\bopen (?:on|at|until)\b)/i,
+    answer: /\b(?:open|opens|opened|close|closes|closed|closing)\b/i,
+  },
+  {
     name: "expiry",
-    words: "when something stops being valid (\"expires\", \"valid for\")",
+    words: 'when something stops being valid ("expires", "valid for")',
     question: /\b(?:expire|expires|expiry|expiration|valid|validity)\b/i,
     answer: /\b(?:expir\w*|valid\w*|never|lasts?|after \d|for \d)\b/i,
   },
@@ -130,7 +143,8 @@ const NEAR_NUMBER = String.raw`(?:\S+\s+){0,3}?[$£€]?\d`;
  * to the wording, so "a lower maximum may be needed if …" does not answer "what is the maximum".
  */
 export function statesConcept(sentence: string, concept: FocusConcept): boolean {
-  if (concept.name !== "maximum" && concept.name !== "minimum") return concept.answer.test(sentence);
+  if (concept.name !== "maximum" && concept.name !== "minimum")
+    return concept.answer.test(sentence);
   const wording = concept.answer.source;
   const after = new RegExp(`(?:${wording})\\s+${NEAR_NUMBER}`, "i");
   const before = new RegExp(String.raw`\d[\d,.%]*\s+(?:\S+\s+){0,3}?(?:${wording})`, "i");
@@ -139,7 +153,7 @@ export function statesConcept(sentence: string, concept: FocusConcept): boolean 
 
 /** The wh-phrase of a question ("how long", "what time"): words about the form, not the subject. */
 export const WH_PHRASE =
-  /\b(?:how (?:long|many|much|soon|often|far(?: ahead| in advance)?)|what time|what number|which (?:day|date|month|year))\b/gi;
+  /\b(?:how (?:long|many|much|soon|often|far(?: ahead| in advance)?)|what time|what number|what happens|which (?:day|date|month|year))\b/gi;
 
 /** The focus concepts the question asks about. */
 export function focusConcepts(question: string): FocusConcept[] {
@@ -174,7 +188,5 @@ export function notAStatement(sentence: string): string | null {
  * 503-555-0199" says nothing about what the answer should contain.
  */
 export function withoutPersonalData(question: string): string {
-  return question
-    .replace(/[\w.+-]+@[\w-]+\.[\w.-]+/g, " ")
-    .replace(/\+?\d[\d ().-]{6,}\d/g, " ");
+  return question.replace(/[\w.+-]+@[\w-]+\.[\w.-]+/g, " ").replace(/\+?\d[\d ().-]{6,}\d/g, " ");
 }

@@ -17,9 +17,13 @@ const MARKER = /\[(\d+)\]/g;
 /** Question words this short, or numbers, say little about the subject. */
 const MIN_SUBJECT_WORD = 3;
 
-/** A draft covering this share of the question's terms has likely paraphrased the one it misses. */
+/**
+ * A draft covering this share of the question's subject terms has likely paraphrased the one it
+ * misses: the knowledge base's rarest question word is only looked for under it, and the cited
+ * passage's most specific word (a weaker signal: passages are short) under the second.
+ */
 const FOCUS_CHECK_UNDER_COVERAGE = 0.75;
-
+const PASSAGE_FOCUS_CHECK_UNDER_COVERAGE = 0.5;
 
 /**
  * Offline, deterministic judge.
@@ -91,6 +95,14 @@ export class LexicalJudge implements Judge {
     const missing = [...questionTerms].filter((t) => !answerTerms.has(t));
     const cov = coverage(questionTerms, answerTerms);
     if (questionTerms.size > 0 && cov === 0) flags.add("off_topic");
+    // For the focus checks: the question's subject terms (not its wh-phrase or a paraphrased
+    // concept), met by any form of the word ("withdraw" by "withdrawals").
+    const subjectTerms = [...termSet(question.replace(WH_PHRASE, " "))].filter(
+      (t) => !conceptStemsOf(question).has(t),
+    );
+    const subjectCoverage = subjectTerms.length
+      ? subjectTerms.filter((t) => mentions(answerTerms, t)).length / subjectTerms.length
+      : 1;
 
     if (draft.citations.length > 0) {
       for (const sentence of draftSentences) {
@@ -113,7 +125,7 @@ export class LexicalJudge implements Judge {
         question,
         answerText,
         evidence.filter((p) => cited.has(p.chunk_id)),
-        cov,
+        subjectCoverage,
       );
       if (focus) flag("focus_missing", focus);
     }
@@ -121,9 +133,9 @@ export class LexicalJudge implements Judge {
     if (
       draft.citations.length > 0 &&
       !flags.has("focus_missing") &&
-      cov < FOCUS_CHECK_UNDER_COVERAGE &&
+      subjectCoverage < FOCUS_CHECK_UNDER_COVERAGE &&
       rarest !== null &&
-      !answerTerms.has(stem(rarest))
+      !mentions(answerTerms, stem(rarest))
     ) {
       flag(
         "focus_missing",
@@ -161,15 +173,21 @@ export class LexicalJudge implements Judge {
    * Question words of some length that no chunk of the knowledge base contains, and the known
    * word fewest chunks contain (the question's most specific word; null without a vocabulary).
    */
-  private async subjectWords(question: string): Promise<{ unknown: string[]; rarest: string | null }> {
+  private async subjectWords(
+    question: string,
+  ): Promise<{ unknown: string[]; rarest: string | null }> {
     if (!this.vocabulary) return { unknown: [], rarest: null };
     const words = contentWords(withoutPersonalData(question).replace(WH_PHRASE, " ")).filter(
       (w) => w.length >= MIN_SUBJECT_WORD && !/^\d+$/.test(w),
     );
     const frequency = await this.vocabulary.chunkFrequency(words);
     const unique = [...new Set(words)];
+    const concepts = conceptStemsOf(question);
     let rarest: string | null = null;
     for (const w of unique) {
+      // Adverbs ("quickly", "daily") say how, not what, and a concept ("maximum") has its own
+      // check: the answer words both its own way.
+      if (w.endsWith("ly") || concepts.has(stem(w))) continue;
       const df = frequency.get(w);
       if (df && (rarest === null || df < frequency.get(rarest)!)) rarest = w;
     }
@@ -195,23 +213,48 @@ function focusMiss(
     }
   }
   if (questionCoverage >= FOCUS_CHECK_UNDER_COVERAGE) return null;
+  if (questionCoverage >= PASSAGE_FOCUS_CHECK_UNDER_COVERAGE) return null;
   const passageSentences = citedPassages.flatMap((p) => sentences(p.text).map((s) => termSet(s)));
   const answerTerms = termSet(answerText);
-  const conceptStems = new Set(
-    focusConcepts(question).flatMap((c) => contentWords(question).filter((w) => c.question.test(w)).map(stem)),
+  const conceptStems = conceptStemsOf(question);
+  // Adverbs ("daily", "quickly") say how, not what: the answer words them its own way.
+  const adverbs = new Set(
+    contentWords(question)
+      .filter((w) => w.endsWith("ly"))
+      .map(stem),
   );
   let rarest: { term: string; df: number }[] = [];
   for (const term of termSet(question.replace(WH_PHRASE, " "))) {
-    if (conceptStems.has(term)) continue;
-    const df = passageSentences.filter((s) => s.has(term)).length;
+    if (conceptStems.has(term) || adverbs.has(term)) continue;
+    const df = passageSentences.filter((s) => mentions(s, term)).length;
     if (df === 0) continue;
     if (rarest.length === 0 || df < rarest[0]!.df) rarest = [{ term, df }];
     else if (df === rarest[0]!.df) rarest.push({ term, df });
   }
-  if (rarest.length === 0 || rarest.some((r) => answerTerms.has(r.term))) return null;
+  if (rarest.length === 0 || rarest.some((r) => mentions(answerTerms, r.term))) return null;
   const wordOf = new Map(contentWords(question).map((w) => [stem(w), w] as const));
   const word = rarest.map((r) => `"${wordOf.get(r.term) ?? r.term}"`).join(" or ");
   return `the cited passage mentions ${word}, the most specific word of the question, but the quoted sentence does not: it may be the right passage but the wrong sentence`;
+}
+
+/** The stems of the question's words that name a paraphrased concept ("maximum"). */
+function conceptStemsOf(question: string): Set<string> {
+  const concepts = focusConcepts(question);
+  return new Set(
+    contentWords(question)
+      .filter((w) => concepts.some((c) => c.question.test(w)))
+      .map(stem),
+  );
+}
+
+/** Whether the answer has the term in some form: one stem a prefix of the other ("dos", "dose"). */
+function mentions(answerTerms: Set<string>, term: string): boolean {
+  if (answerTerms.has(term)) return true;
+  for (const t of answerTerms) {
+    const [short, long] = t.length <= term.length ? [t, term] : [term, t];
+    if (short.length >= 3 && long.startsWith(short)) return true;
+  }
+  return false;
 }
 
 function round(n: number): number {
