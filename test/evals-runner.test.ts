@@ -98,7 +98,11 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
     expect(leak).toMatchObject({ route: "auto", correct: false, acceptable_unreviewed: false });
     expect(leak.quality!.f1).toBeLessThan(0.5);
     for (const id of ["store-returns-window", "store-saturday-hours"]) {
-      expect(byId.get(id)).toMatchObject({ route: "auto", correct: true, acceptable_unreviewed: true });
+      expect(byId.get(id)).toMatchObject({
+        route: "auto",
+        correct: true,
+        acceptable_unreviewed: true,
+      });
     }
 
     for (const r of first.records) {
