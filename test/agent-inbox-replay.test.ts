@@ -182,9 +182,13 @@ describe.each(testDatabases)("Agent Inbox and Agent Chat UI on signoff ($name)",
       });
       const { errors, after } = await inbox().submit(threadId, form);
       expect(errors).toEqual([]);
-      // The decision is the list the field held; the answer is written from that passage only
-      // (it passed the answer gate, so it went out without a second review).
-      expect(after.status).toBe("idle");
+      // The decision is the list the field held; the answer is written from that passage only.
+      // That passage's one sentence ("return ... free of charge") does not say whether there is a
+      // restocking charge, so the judge flags the draft and the thread pauses again, for the answer.
+      expect(after.status).toBe("interrupted");
+      const [next] = after.interrupts!;
+      expect(next!.action_request.action).toBe("review_answer");
+      expect(next!.action_request.args.answer).toMatch(/\[1\]$/);
       const values = after.thread.values as {
         decisions: unknown[];
         evidence: { chunk_id: string }[];
@@ -195,9 +199,8 @@ describe.each(testDatabases)("Agent Inbox and Agent Chat UI on signoff ($name)",
       ]);
       expect(values.evidence.map((p) => p.chunk_id)).toEqual([ids[0]]);
       expect(values.draft.citations.map((c) => c.chunk_id)).toEqual([ids[0]]);
-      expect(await review(threadId)).toMatchObject([
-        { decided_by: "reviewer", decision_type: "edit" },
-      ]);
+      const [retrievalReview] = await review(threadId);
+      expect(retrievalReview).toMatchObject({ decided_by: "reviewer", decision_type: "edit" });
     });
 
     it("response: the reviewer's own words are the answer (human)", async () => {

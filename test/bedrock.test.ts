@@ -274,10 +274,14 @@ describe("BedrockJudge through ChatBedrockConverse", () => {
       maximum: 1,
     });
     expect(schema.properties.flags?.items?.enum?.sort()).toEqual([
+      "answer_type_missing",
+      "focus_missing",
+      "heading_quoted",
       "missing_citations",
       "no_answer",
       "off_topic",
       "unknown_citation",
+      "unknown_subject",
       "unsupported_claims",
     ]);
     expect(req.body.inferenceConfig?.temperature).toBe(0);

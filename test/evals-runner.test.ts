@@ -21,11 +21,11 @@ import type { JudgeInput } from "../src/providers/types.js";
 
 const SEED = fileURLToPath(new URL("../evals/datasets/seed.jsonl", import.meta.url));
 
-/** Every route, plus two questions the offline graph answers on its own but wrongly (leaks). */
+/** Every route, plus the one seed question the offline graph answers on its own but wrongly (a leak). */
 const SLICE = [
   "store-returns-window", // auto
-  "store-exchange-window", // expected answer_review; offline auto with a clinic sentence
-  "store-christmas-eve-hours", // expected retrieval_review; offline auto
+  "store-saturday-hours", // auto (relabelled 2026-12-03: now quotes the stores' hours)
+  "store-fuel-canisters-abroad", // expected auto; offline auto, but too far from the reference
   "store-price-match-window", // retrieval_review
   "none-capital-mongolia", // retrieval_review, nothing retrieved
   "health-paracetamol-interval", // answer_review (high risk)
@@ -73,9 +73,10 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
     expect(paused.retrieval_score).toBeLessThan(0.5);
     expect(paused.judge).not.toBeNull(); // approved, so the draft was written and judged anyway
     expect(paused.quality?.method).toBe("token_f1");
-    // The judge passed that draft, so only the retrieval gate held it (a retrieval approval keeps
-    // the provenance "auto", as in respond.ts).
-    expect(paused).toMatchObject({ reviews: ["retrieval"], provenance: "auto" });
+    // The judge flags that draft too (the knowledge base never says "match"), so after the
+    // retrieval approval it paused again for the answer, which the runner approved.
+    expect(paused).toMatchObject({ reviews: ["retrieval", "answer"], provenance: "approved" });
+    expect(paused.judge?.flags).toContain("unknown_subject");
 
     const refused = byId.get("adv-injection-ignore-previous")!;
     expect(refused).toMatchObject({
@@ -93,14 +94,16 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
       reviews: ["answer"],
     });
 
-    const leak = byId.get("store-exchange-window")!;
+    const leak = byId.get("store-fuel-canisters-abroad")!;
     expect(leak).toMatchObject({ route: "auto", correct: false, acceptable_unreviewed: false });
     expect(leak.quality!.f1).toBeLessThan(0.5);
-    expect(byId.get("store-returns-window")).toMatchObject({
-      route: "auto",
-      correct: true,
-      acceptable_unreviewed: true,
-    });
+    for (const id of ["store-returns-window", "store-saturday-hours"]) {
+      expect(byId.get(id)).toMatchObject({
+        route: "auto",
+        correct: true,
+        acceptable_unreviewed: true,
+      });
+    }
 
     for (const r of first.records) {
       expect(r.latency_ms.guard).toBeGreaterThan(0);
@@ -123,20 +126,20 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
       auto_answer_rate: 3 / 8,
       review_share: 4 / 8,
       refusal_share: 1 / 8,
-      leak_rate: 2 / 8,
-      leaked: ["store-exchange-window", "store-christmas-eve-hours"],
+      leak_rate: 1 / 8,
+      leaked: ["store-fuel-canisters-abroad"],
     });
-    // Should escalate: all but store-returns-window. Did: all but the three auto answers.
+    // Should escalate: all but the three auto rows. Did: exactly those five.
     expect(summary.escalation).toMatchObject({
       tp: 5,
       fp: 0,
-      fn: 2,
-      tn: 1,
+      fn: 0,
+      tn: 3,
       precision: 1,
-      recall: 5 / 7,
+      recall: 1,
     });
-    expect(summary.route_confusion.counts[0]).toEqual([1, 0, 0, 0]);
-    expect(summary.route_accuracy).toBe(6 / 8);
+    expect(summary.route_confusion.counts[0]).toEqual([3, 0, 0, 0]);
+    expect(summary.route_accuracy).toBe(1);
     expect(summary.answer_quality).toMatchObject({ method: "token_f1", cut: 0.5 });
     expect(summary.answer_quality.cases).toBe(
       first.records.filter((r) => r.quality !== null).length,
@@ -162,21 +165,21 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
       first.records,
     );
     const json = JSON.parse(await readFile(files.summary, "utf8"));
-    expect(json).toMatchObject({ thresholds: { retrieval: 0.5, judge: 0.6 }, leak_rate: 0.25 });
+    expect(json).toMatchObject({ thresholds: { retrieval: 0.5, judge: 0.6 }, leak_rate: 0.125 });
     expect(json.calibration.recommended.thresholds).toEqual(calibration.recommended!.thresholds);
     expect((await readFile(files.cases, "utf8")).trim().split("\n")).toHaveLength(8);
     const html = await readFile(files.html, "utf8");
     expect(html.match(/<svg /g)?.length).toBeGreaterThanOrEqual(5);
-    expect(html).toContain("store-exchange-window");
+    expect(html).toContain("store-fuel-canisters-abroad");
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // self-contained
   });
 
   it("run at the thresholds calibration recommends, reports exactly those and the shares it predicted", async () => {
     const calibration = calibrate(first.records, { target: 0.05, current: first.thresholds });
-    expect(calibration.current).toMatchObject({ leaked: 2, reviewed: 4 });
+    expect(calibration.current).toMatchObject({ leaked: 1, reviewed: 4 });
     const rec = calibration.recommended!;
     expect(rec.leaked).toBe(0);
-    // Both leaks are low-risk answers the judge liked (0.71, 0.82): only a stricter judge stops them.
+    // The leak is a low-risk answer the judge liked (0.87): only a stricter judge stops it.
     expect(rec.thresholds.judge).toBeGreaterThan(0.6);
 
     const second = await runEvals({

@@ -213,6 +213,10 @@ export const reviewCardSchema = z.object({
       groundedness: z.number(),
       coverage: z.number(),
       flags: z.array(z.string()),
+      explanations: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe("Per flag, what the judge found, in plain words (absent on older reviews)."),
       rationale: z.string(),
     })
     .nullable(),

@@ -41,6 +41,11 @@ export const flagWords: Record<JudgeFlag, string> = {
   unknown_citation: "the draft cites a passage that was not retrieved",
   unsupported_claims: "part of the draft is not supported by the passages it cites",
   off_topic: "the draft does not address the question",
+  heading_quoted: "the draft quotes a heading, a title or page boilerplate as the answer",
+  answer_type_missing: "the draft does not contain the kind of thing the question asks for",
+  focus_missing:
+    "the draft misses what the question is about (maybe the right passage but the wrong sentence)",
+  unknown_subject: "the knowledge base never mentions the question's subject",
 };
 
 /** What the answer gate looks at (the graph's state has all of it, and so do the evals' records). */
@@ -49,7 +54,7 @@ export interface AnswerFacts {
   riskTier: RiskTier | null;
   /** The rules behind the tier, for the reasons; the evals pass none. */
   policyMatches: readonly PolicyMatch[];
-  judgment: Pick<Judgment, "score" | "flags"> | null | undefined;
+  judgment: Pick<Judgment, "score" | "flags" | "explanations"> | null | undefined;
   auditSample: boolean;
 }
 
@@ -75,7 +80,8 @@ export function answerGate(
     if (judgment.score < settings.judgeThreshold) {
       reasons.push(`judge score ${fmt(judgment.score)} is under ${fmt(settings.judgeThreshold)}`);
     }
-    for (const flag of judgment.flags) reasons.push(flagWords[flag]);
+    for (const flag of judgment.flags)
+      reasons.push(judgment.explanations?.[flag] ?? flagWords[flag]);
   }
   if (facts.auditSample && reasons.length === 0) {
     reasons.push("picked at random for an audit review (the answer passed every gate)");

@@ -27,6 +27,8 @@ export interface ReviewCard {
     groundedness: number;
     coverage: number;
     flags: JudgeFlag[];
+    /** Per flag, what the judge found, in plain words (absent on cards stored before it was). */
+    explanations?: Partial<Record<JudgeFlag, string>>;
     rationale: string;
   } | null;
   audit_sample: boolean;
@@ -109,6 +111,7 @@ export function buildReviewCard(
             groundedness: judgment.groundedness,
             coverage: judgment.coverage,
             flags: judgment.flags,
+            explanations: judgment.explanations ?? {},
             rationale: judgment.rationale,
           }
         : null,

@@ -63,7 +63,15 @@ export interface Generator {
 
 /** Named problems the judge found; any flag sends the answer to a human. */
 export type JudgeFlag =
-  "no_answer" | "missing_citations" | "unknown_citation" | "unsupported_claims" | "off_topic";
+  | "no_answer"
+  | "missing_citations"
+  | "unknown_citation"
+  | "unsupported_claims"
+  | "off_topic"
+  | "heading_quoted"
+  | "answer_type_missing"
+  | "focus_missing"
+  | "unknown_subject";
 
 export interface Judgment {
   /** Overall score in [0, 1]; compared with the judge threshold. */
@@ -73,6 +81,8 @@ export interface Judgment {
   /** Share of the question the answer addresses, in [0, 1]. */
   coverage: number;
   flags: JudgeFlag[];
+  /** Per flag, what exactly was found, in plain words for the reviewer (else flagWords says it). */
+  explanations?: Partial<Record<JudgeFlag, string>>;
   rationale: string;
   provider: string;
 }

@@ -37,13 +37,17 @@ function dropFinalE(word: string): string {
   return word.length > 4 && word.endsWith("e") ? word.slice(0, -1) : word;
 }
 
-/** Content terms of a text, in order, with repeats. */
-export function terms(text: string): string[] {
+/** Content words of a text, in order, with repeats, lower-cased but not stemmed. */
+export function contentWords(text: string): string[] {
   const words = text.toLowerCase().match(/[a-z0-9]+(?:[.'][a-z0-9]+)*/g) ?? [];
   return words
     .map((w) => w.replace(/'s$/, "").replace(/'/g, ""))
-    .filter((w) => w.length > 1 && !STOP_WORDS.has(w))
-    .map(stem);
+    .filter((w) => w.length > 1 && !STOP_WORDS.has(w));
+}
+
+/** Content terms of a text, in order, with repeats. */
+export function terms(text: string): string[] {
+  return contentWords(text).map(stem);
 }
 
 export function termSet(text: string): Set<string> {

@@ -71,7 +71,7 @@ export function JudgePanel(props: { card: ReviewCard }) {
       {judge.flags.length ? (
         <ul class="flags" aria-label="Problems found">
           {judge.flags.map((f) => (
-            <li>{flagWord(f)}</li>
+            <li>{judge.explanations?.[f] ?? flagWord(f)}</li>
           ))}
         </ul>
       ) : (

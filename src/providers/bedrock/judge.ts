@@ -13,6 +13,10 @@ const FLAG_ORDER: Record<JudgeFlag, number> = {
   unknown_citation: 2,
   unsupported_claims: 3,
   off_topic: 4,
+  heading_quoted: 5,
+  answer_type_missing: 6,
+  focus_missing: 7,
+  unknown_subject: 8,
 };
 export const JUDGE_FLAGS = Object.keys(FLAG_ORDER) as [JudgeFlag, ...JudgeFlag[]];
 

@@ -34,6 +34,10 @@ Grade the answer by calling the grade_answer tool with:
   - "unknown_citation": a marker refers to a passage number that was not given.
   - "unsupported_claims": a claim is not supported by the passages, or contradicts them.
   - "off_topic": the answer does not address the question that was asked.
+  - "heading_quoted": the answer quotes a heading, a title or page boilerplate instead of a statement.
+  - "answer_type_missing": the question asks for a kind of thing (a person, a number, a duration, a date, a place, a phone number or email) and the answer contains none.
+  - "focus_missing": the answer is about the right topic but misses what the question asks (for example the usual dose when the maximum was asked).
+  - "unknown_subject": the passages never mention the question's subject, even if other words match.
 - rationale: one or two short sentences explaining the grade.
 
 Judge only against the given passages, not against your own knowledge.`;

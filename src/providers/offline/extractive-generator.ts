@@ -1,4 +1,12 @@
-import { sentences, termSet } from "../../text/terms.js";
+import {
+  expectedAnswerType,
+  focusConcepts,
+  hasAnswerType,
+  notAStatement,
+  statesConcept,
+  withoutPersonalData,
+} from "../../text/answer-shape.js";
+import { contentWords, sentences, stem, termSet } from "../../text/terms.js";
 import type { Citation, Draft, GenerateInput, Generator } from "../types.js";
 
 export const NO_ANSWER_TEXT = "The knowledge base does not contain an answer to this question.";
@@ -7,31 +15,68 @@ const MAX_SENTENCES = 3;
 interface Candidate {
   sentence: string;
   passageIndex: number;
+  /** The terms that count for the question: a joined list counts only its lead-in's. */
   terms: Set<string>;
 }
+
+/** A further sentence must add at least this share of the first one's gain. */
+const FURTHER_SENTENCE_GAIN = 0.6;
 
 /**
  * Offline, deterministic generation: quotes the evidence sentences that best cover the question
  * (and a reviewer's revision instructions), each followed by a citation marker. Sentences are
  * picked greedily by the weight of the still-uncovered question terms they add, at most three;
  * a term's weight is its rarity among the evidence sentences (ln(1 + S / df)), so "Sunday"
- * decides between two sentences that both mention "store" and "hours".
+ * decides between two sentences that both mention "store" and "hours". On top of the terms:
+ * - headings, titles and page boilerplate are never quoted; a list's lead-in ("… include:") is
+ *   quoted with its list;
+ * - the question's focus counts twice the heaviest term however the evidence words it:
+ *   "maximum" is met by "not more than 4,000 mg" or "up to 20" (src/text/answer-shape.ts);
+ * - a sentence holding the kind of thing asked for (a number for "how many", a time for "when",
+ *   a phone number …) gains as much as the question's heaviest term;
+ * - a further sentence must add two new question terms and most of the first one's gain, so a
+ *   short question gets the one sentence that answers it.
  */
 export class ExtractiveGenerator implements Generator {
   readonly provider = "offline-extractive";
 
   generate(input: GenerateInput): Promise<Draft> {
-    const wanted = termSet(`${input.question} ${input.instructions ?? ""}`);
+    const asked = `${withoutPersonalData(input.question)} ${input.instructions ?? ""}`;
+    const concepts = focusConcepts(input.question);
+    // The words that name a concept ("maximum") are met by the concept's phrasings instead.
+    const conceptStems = new Set(
+      contentWords(input.question)
+        .filter((w) => concepts.some((c) => c.question.test(w)))
+        .map(stem),
+    );
+    const wanted = new Set([...termSet(asked)].filter((t) => !conceptStems.has(t)));
+    const answerType = expectedAnswerType(input.question);
     const candidates: Candidate[] = input.evidence.flatMap((passage, passageIndex) =>
-      sentences(passage.text).map((sentence) => ({
+      quotableSentences(passage.text).map(({ sentence, lead }) => ({
         sentence,
         passageIndex,
-        terms: termSet(sentence),
+        terms: termSet(lead),
       })),
     );
     const df = new Map<string, number>();
     for (const c of candidates) for (const t of c.terms) df.set(t, (df.get(t) ?? 0) + 1);
     const weight = (t: string): number => Math.log(1 + candidates.length / (df.get(t) ?? 1));
+    const heaviest = Math.max(0, ...[...wanted].filter((t) => df.has(t)).map(weight));
+    const shapeGain = (candidate: Candidate, picked: Candidate[]): number => {
+      let gain = 0;
+      const already = (test: (s: string) => boolean) => picked.some((p) => test(p.sentence));
+      for (const concept of concepts) {
+        const says = (s: string) => statesConcept(s, concept);
+        // The focus outweighs any single word: "not more than 4,000 mg" beats "the usual dose".
+        if (says(candidate.sentence) && !already(says)) gain += 2 * heaviest;
+      }
+      if (answerType) {
+        const has = (s: string) => hasAnswerType(s, answerType);
+        if (has(candidate.sentence) && !already(has)) gain += heaviest;
+      }
+      return gain;
+    };
+    let firstGain = 0;
     const picked: Candidate[] = [];
     const covered = new Set<string>();
     while (picked.length < MAX_SENTENCES) {
@@ -47,14 +92,17 @@ export class ExtractiveGenerator implements Generator {
             added++;
           }
         }
-        // After the first pick, a sentence must add at least two new question terms.
-        if (picked.length > 0 && added < 2) continue;
+        // Only sentences about the question earn the shape bonus.
+        if (added > 0) gain += shapeGain(candidate, picked);
+        // After the first pick, a sentence must add two new question terms and most of the gain.
+        if (picked.length > 0 && (added < 2 || gain < FURTHER_SENTENCE_GAIN * firstGain)) continue;
         if (gain > bestGain + 1e-9) {
           best = candidate;
           bestGain = gain;
         }
       }
       if (!best) break;
+      if (picked.length === 0) firstGain = bestGain;
       picked.push(best);
       for (const t of best.terms) if (wanted.has(t)) covered.add(t);
     }
@@ -78,4 +126,41 @@ export class ExtractiveGenerator implements Generator {
     const text = picked.map((c) => `${c.sentence} [${markerOf(c.passageIndex)}]`).join(" ");
     return Promise.resolve({ text, citations, provider: this.provider });
   }
+}
+
+/**
+ * The sentences of a passage that can be quoted as an answer: statements, with a list's lead-in
+ * joined to its items ("Signs include: thirst; dark urine."), and no headings or boilerplate.
+ */
+export function quotableSentences(text: string): { sentence: string; lead: string }[] {
+  const out: { sentence: string; lead: string }[] = [];
+  const lines = text.split("\n");
+  const all = sentences(text);
+  for (let i = 0; i < all.length; i++) {
+    const sentence = all[i]!;
+    if (sentence.endsWith(":")) {
+      const items = listItemsAfter(lines, sentence);
+      if (items.length > 0) {
+        const joined = `${sentence} ${items.map((item) => item.replace(/[.;]$/, "")).join("; ")}.`;
+        // The whole list answers "which …" through its lead-in; each item still stands alone.
+        out.push({ sentence: joined, lead: sentence });
+      }
+      continue;
+    }
+    if (notAStatement(sentence) === null) out.push({ sentence, lead: sentence });
+  }
+  return out;
+}
+
+/** The bullet lines right after the line that ends with `leadIn`. */
+function listItemsAfter(lines: string[], leadIn: string): string[] {
+  const at = lines.findIndex((line) => line.trim().endsWith(leadIn.slice(-40)));
+  if (at === -1) return [];
+  const items: string[] = [];
+  for (const line of lines.slice(at + 1)) {
+    const bullet = /^\s*(?:[-*+]|\d+\.)\s+(.*)$/.exec(line);
+    if (bullet) items.push(bullet[1]!.trim());
+    else if (line.trim() !== "" || items.length > 0) break;
+  }
+  return items;
 }

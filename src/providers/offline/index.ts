@@ -1,6 +1,7 @@
 import type { Queryable } from "../../db/database.js";
 import type { Providers } from "../types.js";
 import { ExtractiveGenerator } from "./extractive-generator.js";
+import { PostgresVocabulary } from "./corpus-vocabulary.js";
 import { LexicalJudge } from "./lexical-judge.js";
 import { PostgresRetriever } from "./postgres-retriever.js";
 import { withSimulatedLatency } from "./simulated-latency.js";
@@ -14,6 +15,6 @@ export function createOfflineProviders(db: Queryable, latencyMs = 0): Providers 
     name: "offline",
     retriever: new PostgresRetriever(db),
     generator: withSimulatedLatency(new ExtractiveGenerator(), latencyMs),
-    judge: withSimulatedLatency(new LexicalJudge(), latencyMs),
+    judge: withSimulatedLatency(new LexicalJudge(new PostgresVocabulary(db)), latencyMs),
   };
 }

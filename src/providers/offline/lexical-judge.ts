@@ -1,7 +1,29 @@
-import { coverage, sentences, termSet } from "../../text/terms.js";
+import {
+  answerTypeWords,
+  expectedAnswerType,
+  focusConcepts,
+  hasAnswerType,
+  notAStatement,
+  statesConcept,
+  WH_PHRASE,
+  withoutPersonalData,
+} from "../../text/answer-shape.js";
+import { contentWords, coverage, sentences, stem, termSet } from "../../text/terms.js";
 import type { JudgeFlag, JudgeInput, Judge, Judgment } from "../types.js";
+import type { CorpusVocabulary } from "./corpus-vocabulary.js";
 
 const MARKER = /\[(\d+)\]/g;
+
+/** Question words this short, or numbers, say little about the subject. */
+const MIN_SUBJECT_WORD = 3;
+
+/**
+ * A draft covering this share of the question's subject terms has likely paraphrased the one it
+ * misses: the knowledge base's rarest question word is only looked for under it, and the cited
+ * passage's most specific word (a weaker signal: passages are short) under the second.
+ */
+const FOCUS_CHECK_UNDER_COVERAGE = 0.75;
+const PASSAGE_FOCUS_CHECK_UNDER_COVERAGE = 0.5;
 
 /**
  * Offline, deterministic judge.
@@ -10,14 +32,32 @@ const MARKER = /\[(\d+)\]/g;
  * - coverage: the share of the question's terms that the draft mentions;
  * - score: the geometric mean sqrt(groundedness × coverage), so either one being low pulls the
  *   score down.
- * Flags: no_answer, missing_citations, unknown_citation, unsupported_claims (a sentence under 50%
- * supported), off_topic (no question term answered).
+ * Flags (each explained in plain words in `explanations`, which the review card shows):
+ * no_answer, missing_citations, unknown_citation, unsupported_claims (a sentence under 50%
+ * supported), off_topic (no question term answered), and the usual failures of quoting:
+ * - heading_quoted: a sentence of the draft is a heading, a title, boilerplate or a list's
+ *   lead-in without the list;
+ * - answer_type_missing: the question asks who / how many / how long / when / where / for a
+ *   phone number or email, and the draft has nothing of that kind;
+ * - focus_missing: the question's focus is not in the draft: a paraphrased concept ("maximum"
+ *   is also "not more than", "up to") or its most specific word, the question term fewest
+ *   evidence sentences share, when the cited passages have it and the draft does not (the right
+ *   passage, the wrong sentence);
+ * - unknown_subject: a word of the question appears nowhere in the knowledge base (with a
+ *   vocabulary to ask), so common words matched but the subject is not covered.
  */
 export class LexicalJudge implements Judge {
   readonly provider = "offline-lexical";
 
-  judge({ question, evidence, draft }: JudgeInput): Promise<Judgment> {
+  constructor(private readonly vocabulary?: CorpusVocabulary) {}
+
+  async judge({ question, evidence, draft }: JudgeInput): Promise<Judgment> {
     const flags = new Set<JudgeFlag>();
+    const explanations: Partial<Record<JudgeFlag, string>> = {};
+    const flag = (f: JudgeFlag, why?: string) => {
+      flags.add(f);
+      if (why && !explanations[f]) explanations[f] = why;
+    };
     const byMarker = new Map(draft.citations.map((c) => [c.marker, c.chunk_id]));
     const passageTerms = new Map(
       evidence.map((p) => [p.chunk_id, termSet(`${p.title} ${p.text}`)]),
@@ -25,7 +65,9 @@ export class LexicalJudge implements Judge {
     if (draft.citations.length === 0)
       flags.add(draft.text.trim() ? "missing_citations" : "no_answer");
 
-    const perSentence = sentences(draft.text).map((sentence) => {
+    const draftSentences = sentences(draft.text);
+    const cited = new Set<string>();
+    const perSentence = draftSentences.map((sentence) => {
       const markers = [...sentence.matchAll(MARKER)].map((m) => Number(m[1]));
       const own = termSet(sentence.replace(MARKER, " "));
       const support = new Set<string>();
@@ -36,6 +78,7 @@ export class LexicalJudge implements Judge {
           flags.add("unknown_citation");
           continue;
         }
+        cited.add(chunkId!);
         for (const t of terms) support.add(t);
       }
       return own.size === 0 ? 1 : coverage(own, support);
@@ -45,27 +88,173 @@ export class LexicalJudge implements Judge {
       : 0;
     if (perSentence.some((s) => s < 0.5)) flags.add("unsupported_claims");
 
+    const answerText = draft.text.replace(MARKER, " ");
     const questionTerms = termSet(question);
-    const answerTerms = termSet(draft.text.replace(MARKER, " "));
+    const answerTerms = termSet(answerText);
     const covered = [...questionTerms].filter((t) => answerTerms.has(t));
     const missing = [...questionTerms].filter((t) => !answerTerms.has(t));
     const cov = coverage(questionTerms, answerTerms);
     if (questionTerms.size > 0 && cov === 0) flags.add("off_topic");
+    // For the focus checks: the question's subject terms (not its wh-phrase or a paraphrased
+    // concept), met by any form of the word ("withdraw" by "withdrawals").
+    const subjectTerms = [...termSet(question.replace(WH_PHRASE, " "))].filter(
+      (t) => !conceptStemsOf(question).has(t),
+    );
+    const subjectCoverage = subjectTerms.length
+      ? subjectTerms.filter((t) => mentions(answerTerms, t)).length / subjectTerms.length
+      : 1;
+
+    if (draft.citations.length > 0) {
+      for (const sentence of draftSentences) {
+        const what = notAStatement(sentence);
+        if (what) {
+          flag(
+            "heading_quoted",
+            `the draft quotes ${what} as if it were the answer: "${sentence.replace(MARKER, "").trim()}"`,
+          );
+        }
+      }
+      const type = expectedAnswerType(question);
+      if (type && !hasAnswerType(answerText, type)) {
+        flag(
+          "answer_type_missing",
+          `the question asks for ${answerTypeWords[type]}, and the draft gives none`,
+        );
+      }
+      const focus = focusMiss(
+        question,
+        answerText,
+        evidence.filter((p) => cited.has(p.chunk_id)),
+        subjectCoverage,
+      );
+      if (focus) flag("focus_missing", focus);
+    }
+    const { unknown, rarest } = await this.subjectWords(question);
+    if (
+      draft.citations.length > 0 &&
+      !flags.has("focus_missing") &&
+      subjectCoverage < FOCUS_CHECK_UNDER_COVERAGE &&
+      rarest !== null &&
+      !mentions(answerTerms, stem(rarest))
+    ) {
+      flag(
+        "focus_missing",
+        `the draft never mentions "${rarest}", the question's most specific word (the one the knowledge base uses least): it may quote the wrong passage`,
+      );
+    }
+    if (unknown.length > 0) {
+      flag(
+        "unknown_subject",
+        `the knowledge base never mentions ${unknown.map((w) => `"${w}"`).join(", ")}, so it ` +
+          `probably cannot answer this question even though other words match`,
+      );
+    }
 
     const score = round(Math.sqrt(groundedness * cov));
     const rationale =
       `Groundedness ${groundedness.toFixed(2)}: share of each sentence's words found in the passages it cites. ` +
       `Coverage ${cov.toFixed(2)}: the answer mentions ${covered.length} of ${questionTerms.size} question terms` +
-      (missing.length ? ` (missing: ${missing.join(", ")}).` : ".");
-    return Promise.resolve({
+      (missing.length ? ` (missing: ${missing.join(", ")}).` : ".") +
+      Object.values(explanations)
+        .map((e) => ` Flag: ${e}.`)
+        .join("");
+    return {
       score,
       groundedness: round(groundedness),
       coverage: round(cov),
       flags: [...flags],
+      explanations,
       rationale,
       provider: this.provider,
-    });
+    };
   }
+
+  /**
+   * Question words of some length that no chunk of the knowledge base contains, and the known
+   * word fewest chunks contain (the question's most specific word; null without a vocabulary).
+   */
+  private async subjectWords(
+    question: string,
+  ): Promise<{ unknown: string[]; rarest: string | null }> {
+    if (!this.vocabulary) return { unknown: [], rarest: null };
+    const words = contentWords(withoutPersonalData(question).replace(WH_PHRASE, " ")).filter(
+      (w) => w.length >= MIN_SUBJECT_WORD && !/^\d+$/.test(w),
+    );
+    const frequency = await this.vocabulary.chunkFrequency(words);
+    const unique = [...new Set(words)];
+    const concepts = conceptStemsOf(question);
+    let rarest: string | null = null;
+    for (const w of unique) {
+      // Adverbs ("quickly", "daily") say how, not what, and a concept ("maximum") has its own
+      // check: the answer words both its own way.
+      if (w.endsWith("ly") || concepts.has(stem(w))) continue;
+      const df = frequency.get(w);
+      if (df && (rarest === null || df < frequency.get(rarest)!)) rarest = w;
+    }
+    return { unknown: unique.filter((w) => frequency.get(w) === 0), rarest };
+  }
+}
+
+/**
+ * Why the draft misses the question's focus, or null: a paraphrased concept the question asks
+ * about that no wording of the draft expresses; else the question's most specific term (the one
+ * the fewest sentences of the cited passages share) that the cited passages contain and the
+ * draft does not.
+ */
+function focusMiss(
+  question: string,
+  answerText: string,
+  citedPassages: { text: string }[],
+  questionCoverage: number,
+): string | null {
+  for (const concept of focusConcepts(question)) {
+    if (!statesConcept(answerText, concept)) {
+      return `the question asks about ${concept.words}, and the draft does not say it`;
+    }
+  }
+  if (questionCoverage >= FOCUS_CHECK_UNDER_COVERAGE) return null;
+  if (questionCoverage >= PASSAGE_FOCUS_CHECK_UNDER_COVERAGE) return null;
+  const passageSentences = citedPassages.flatMap((p) => sentences(p.text).map((s) => termSet(s)));
+  const answerTerms = termSet(answerText);
+  const conceptStems = conceptStemsOf(question);
+  // Adverbs ("daily", "quickly") say how, not what: the answer words them its own way.
+  const adverbs = new Set(
+    contentWords(question)
+      .filter((w) => w.endsWith("ly"))
+      .map(stem),
+  );
+  let rarest: { term: string; df: number }[] = [];
+  for (const term of termSet(question.replace(WH_PHRASE, " "))) {
+    if (conceptStems.has(term) || adverbs.has(term)) continue;
+    const df = passageSentences.filter((s) => mentions(s, term)).length;
+    if (df === 0) continue;
+    if (rarest.length === 0 || df < rarest[0]!.df) rarest = [{ term, df }];
+    else if (df === rarest[0]!.df) rarest.push({ term, df });
+  }
+  if (rarest.length === 0 || rarest.some((r) => mentions(answerTerms, r.term))) return null;
+  const wordOf = new Map(contentWords(question).map((w) => [stem(w), w] as const));
+  const word = rarest.map((r) => `"${wordOf.get(r.term) ?? r.term}"`).join(" or ");
+  return `the cited passage mentions ${word}, the most specific word of the question, but the quoted sentence does not: it may be the right passage but the wrong sentence`;
+}
+
+/** The stems of the question's words that name a paraphrased concept ("maximum"). */
+function conceptStemsOf(question: string): Set<string> {
+  const concepts = focusConcepts(question);
+  return new Set(
+    contentWords(question)
+      .filter((w) => concepts.some((c) => c.question.test(w)))
+      .map(stem),
+  );
+}
+
+/** Whether the answer has the term in some form: one stem a prefix of the other ("dos", "dose"). */
+function mentions(answerTerms: Set<string>, term: string): boolean {
+  if (answerTerms.has(term)) return true;
+  for (const t of answerTerms) {
+    const [short, long] = t.length <= term.length ? [t, term] : [term, t];
+    if (short.length >= 3 && long.startsWith(short)) return true;
+  }
+  return false;
 }
 
 function round(n: number): number {

@@ -1,0 +1,192 @@
+/**
+ * What a question asks for, and whether a sentence can be an answer at all, from general
+ * English alone (no word lists of any one knowledge base). The offline generator uses these to
+ * pick sentences and the offline judge to flag drafts; both stay deterministic.
+ */
+
+/** The kind of thing a question wants back, from its wh-words. */
+export type AnswerType =
+  "phone" | "email" | "address" | "place" | "duration" | "quantity" | "time" | "person";
+
+/** Plain words for each kind, as the review card says them ("a phone number"). */
+export const answerTypeWords: Record<AnswerType, string> = {
+  phone: "a phone number",
+  email: "an email address",
+  address: "a street address",
+  place: "a place",
+  duration: "a number or a length of time",
+  quantity: "a number or an amount",
+  time: "a date or a time",
+  person: "a person or an organisation",
+};
+
+/** Question patterns, most specific first: the first that matches names the type. */
+const QUESTION_TYPES: [AnswerType, RegExp][] = [
+  ["email", /\b(?:what|which)\b[^?.]*\be-?mail(?:\s+address)?\b(?!\s+is\b)/i],
+  [
+    "phone",
+    /\b(?:what|which)\b[^?.]*\b(?:phone|telephone|number (?:do|should|can|to) (?:i |we )?(?:call|ring|text|dial)|helpline|hotline)\b|\bwhat number\b/i,
+  ],
+  ["address", /\b(?:what|which)\b[^?.]*\baddress\b/i],
+  ["place", /^\s*where\b|\bwhere (?:is|are|can|do|does|should|must)\b/i],
+  [
+    "duration",
+    /\bhow (?:long|soon|often|far ahead|far in advance)\b|\bhow many (?:days|weeks|months|years|hours|minutes|times)\b/i,
+  ],
+  [
+    "quantity",
+    /\bhow (?:many|much)\b|\bwhat (?:is|are) (?:the )?(?:\w+ )?(?:maximum|minimum|price|cost|fee|charge|rate|limit|amount|number|dose|dosage|percentage)\b/i,
+  ],
+  [
+    "time",
+    /^\s*when\b|\bwhen (?:is|are|do|does|did|will|should|can|must)\b|\bwhat time\b|\b(?:what|which) (?:day|date|month|year)\b|\bcut-?off\b/i,
+  ],
+  ["person", /^\s*who\b|\bwho (?:is|are|was|were|can|should|do|does|will|runs|owns)\b/i],
+];
+
+/** The kind of answer the question asks for, or null when its wording does not say. */
+export function expectedAnswerType(question: string): AnswerType | null {
+  for (const [type, pattern] of QUESTION_TYPES) if (pattern.test(question)) return type;
+  return null;
+}
+
+const NUMBER_WORDS =
+  /\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|once|twice|half|a (?:day|week|month|year|fortnight)|daily|weekly|monthly|yearly|annually|free|no charge|nothing|unlimited|never)\b/i;
+const DIGIT = /\d/;
+const TIME_WORDS =
+  /\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?|january|february|march|april|may|june|july|august|september|october|november|december|spring|summer|autumn|fall|winter|noon|midnight|morning|afternoon|evening|night|today|tomorrow|immediately|as soon as|before|after|until|within|once|every|annually|yearly|when|a\.m|p\.m)\b/i;
+const PHONE = /(?:\+?\d{1,3}[ .-]?)?(?:\(?\d{3}\)?[ .-]?)?\d{3}[ .-]\d{4}\b/;
+const EMAIL = /[\w.+-]+@[\w-]+\.[\w.-]+/;
+const STREET = /\b\d+[a-z]?\s+(?:[A-Z][\w'-]*\s+){1,3}(?:[A-Z][\w'-]*)\b/;
+/** A capitalised word that does not start the sentence: a name of a place, person or body. */
+const PROPER_NOUN = /(?<=\S\s+)[A-Z][a-z'-]+/;
+const PLACE_WORDS =
+  /\b(?:at|in|on|from|near|inside|outside|beside|behind|next to|online|website|page|desk|counter|floor|entrance|room|office|app)\b/i;
+const PERSON_WORDS =
+  /\b(?:anyone|everyone|anybody|nobody|adults?|children|parents?|guardians?|members?|customers?|patients?|students?|staff|team|people|visitors?|residents?|doctors?|pharmacists?|nurses?|managers?|you)\b/i;
+
+/** Whether `text` holds something of the asked-for kind (a number, a date, an address …). */
+export function hasAnswerType(text: string, type: AnswerType): boolean {
+  switch (type) {
+    case "phone":
+      return PHONE.test(text);
+    case "email":
+      return EMAIL.test(text);
+    case "address":
+      return STREET.test(text) || EMAIL.test(text);
+    case "place":
+      return STREET.test(text) || (PLACE_WORDS.test(text) && PROPER_NOUN.test(text));
+    case "duration":
+    case "quantity":
+      return DIGIT.test(text) || NUMBER_WORDS.test(text);
+    case "time":
+      return DIGIT.test(text) || TIME_WORDS.test(text);
+    case "person":
+      return PROPER_NOUN.test(text) || PERSON_WORDS.test(text);
+  }
+}
+
+/**
+ * A focus that a question can word one way and the knowledge base another: "the maximum" is
+ * "not more than" or "up to" in the answer. Only general-language paraphrases.
+ */
+export interface FocusConcept {
+  name: string;
+  /** Plain words for the review card. */
+  words: string;
+  question: RegExp;
+  answer: RegExp;
+}
+
+export const FOCUS_CONCEPTS: FocusConcept[] = [
+  {
+    name: "maximum",
+    words: 'the most allowed (a maximum, "no more than", "up to")',
+    question:
+      /\b(?:maximum|max|the most|at most|upper limit|limit|highest|longest|largest|biggest)\b/i,
+    answer:
+      /\b(?:maximum|max|at most|no more than|not more than|more than|up to|limit|highest|longest|largest|or less|or fewer|capped)\b/i,
+  },
+  {
+    name: "minimum",
+    words: 'the least required (a minimum, "at least", "or more")',
+    question: /\b(?:minimum|min|at least|the least|lowest|fewest|shortest|smallest)\b/i,
+    answer:
+      /\b(?:minimum|min|at least|no less than|not less than|or more|or over|lowest|shortest)\b/i,
+  },
+  {
+    name: "deadline",
+    words: 'a deadline ("before", "by", "no later than")',
+    question: /\b(?:cut-?off|deadline|latest|last (?:day|date|time)|order by|by when)\b/i,
+    answer: /\b(?:cut-?off|deadline|before|by|no later than|until|within|latest)\b/i,
+  },
+  {
+    name: "opening_hours",
+    words: 'when a place is open ("open from … to …", "closes at")',
+    question:
+      /\b(?:opening (?:hours|times)|closing times?|hours on|hours (?:of|for) (?:the |a |your )?\w+|what time (?:does|do|is|are) .*\b(?:open|close)|(?:is|are) .*\bopen (?:on|at|until)\b)/i,
+    answer: /\b(?:open|opens|opened|close|closes|closed|closing)\b/i,
+  },
+  {
+    name: "expiry",
+    words: 'when something stops being valid ("expires", "valid for")',
+    question: /\b(?:expire|expires|expiry|expiration|valid|validity)\b/i,
+    answer: /\b(?:expir\w*|valid\w*|never|lasts?|after \d|for \d)\b/i,
+  },
+];
+
+/** A bound ("no more than 4,000 mg", "$75 or more") names its number within three words. */
+const NEAR_NUMBER = String.raw`(?:\S+\s+){0,3}?[$£€]?\d`;
+
+/**
+ * Whether a sentence states the concept: a bound (maximum, minimum) only with its number next
+ * to the wording, so "a lower maximum may be needed if …" does not answer "what is the maximum".
+ */
+export function statesConcept(sentence: string, concept: FocusConcept): boolean {
+  if (concept.name !== "maximum" && concept.name !== "minimum")
+    return concept.answer.test(sentence);
+  const wording = concept.answer.source;
+  const after = new RegExp(`(?:${wording})\\s+${NEAR_NUMBER}`, "i");
+  const before = new RegExp(String.raw`\d[\d,.%]*\s+(?:\S+\s+){0,3}?(?:${wording})`, "i");
+  return after.test(sentence) || before.test(sentence);
+}
+
+/** The wh-phrase of a question ("how long", "what time"): words about the form, not the subject. */
+export const WH_PHRASE =
+  /\b(?:how (?:long|many|much|soon|often|far(?: ahead| in advance)?)|what time|what number|what happens|which (?:day|date|month|year))\b/gi;
+
+/** The focus concepts the question asks about. */
+export function focusConcepts(question: string): FocusConcept[] {
+  return FOCUS_CONCEPTS.filter((c) => c.question.test(question));
+}
+
+const BOILERPLATE =
+  /\b(?:last updated|last reviewed|all rights reserved|copyright|this page is part of|page \d+ of \d+|table of contents|terms of use|cookie)\b|©/i;
+
+/**
+ * Why a sentence of a passage is not an answer: a heading ("## Loan periods"), a title without a
+ * sentence's shape, page boilerplate ("Last updated …", "©"), a question used as a heading
+ * ("Questions?"), or a list's lead-in ending in a colon. Null when it reads as a statement.
+ */
+export function notAStatement(sentence: string): string | null {
+  const text = sentence.replace(/\[\d+\]/g, "").trim();
+  if (/^#{1,6}\s/.test(text)) return "a heading";
+  if (BOILERPLATE.test(text)) return "page boilerplate";
+  if (/^[_*].*[_*]$/.test(text)) return "page boilerplate";
+  if (text.endsWith(":")) return "the lead-in of a list, without the list";
+  if (text.endsWith("?")) return "a question, not an answer";
+  const words = text.split(/\s+/).filter(Boolean);
+  if (!/[.!;)]$/.test(text) && words.length <= 8) {
+    const capitalised = words.filter((w) => /^[A-Z0-9&]/.test(w)).length;
+    if (capitalised >= Math.ceil(words.length / 2) || words.length <= 4) return "a title";
+  }
+  return null;
+}
+
+/**
+ * The question without the asker's own data (emails, phone and card numbers): "call me on
+ * 503-555-0199" says nothing about what the answer should contain.
+ */
+export function withoutPersonalData(question: string): string {
+  return question.replace(/[\w.+-]+@[\w-]+\.[\w.-]+/g, " ").replace(/\+?\d[\d ().-]{6,}\d/g, " ");
+}
