@@ -3,6 +3,7 @@ import { Command, INTERRUPT, type Interrupt, type StateSnapshot } from "@langcha
 import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type pg from "pg";
 import { withTransaction } from "../db/database.js";
+import { RunCheckpoints } from "../db/run-checkpoints.js";
 import { mergeContext, settingsOf, type GraphContext } from "../graph/configuration.js";
 import type { SignoffGraph } from "../graph/graph.js";
 import { cardOfInterrupt, triggerOf } from "../graph/review-card.js";
@@ -98,9 +99,15 @@ export async function executeRun(
     version_id: active?.version_id ?? null,
     thresholds: { retrieval: effective.retrievalThreshold, judge: effective.judgeThreshold },
   };
+  const durability = deps.durability ?? "exit";
+  // At `exit` the run's checkpoint is written with its outcome, in one transaction.
+  const checkpoints = durability === "exit" ? new RunCheckpoints() : undefined;
   const config = {
-    configurable: { thread_id: run.thread_id },
-    durability: deps.durability ?? "exit",
+    configurable: {
+      thread_id: run.thread_id,
+      ...(checkpoints && { [RunCheckpoints.KEY]: checkpoints }),
+    },
+    durability,
     context,
     signal,
     // For LangSmith traces: find a trace from the run, the thread or the review, and back; the
@@ -121,7 +128,7 @@ export async function executeRun(
       )
     : undefined;
   try {
-    return await executeWith(deps, run, config, writer, gate);
+    return await executeWith(deps, run, config, writer, gate, checkpoints);
   } catch (error) {
     // Whatever was pushed goes in before the worker appends the run's `error` event after it.
     await writer?.flush().catch(() => undefined);
@@ -135,6 +142,7 @@ async function executeWith(
   config: Parameters<SignoffGraph["invoke"]>[1] & { configurable: { thread_id: string } },
   writer: RunEventWriter | undefined,
   gate: RunGate,
+  checkpoints: RunCheckpoints | undefined,
 ): Promise<RunOutcome> {
   writer?.push("metadata", { run_id: run.run_id, attempt: run.attempts });
   // What the run settled on, from its own output: the graph returns only once its checkpoint is
@@ -174,7 +182,7 @@ async function executeWith(
   await writer?.flush();
   // Nothing to run (the interrupt was answered already): the state is the one read above.
   settled ??= { values: snapshot.values as State, interrupts: pendingInterrupts(snapshot) };
-  return recordOutcome(deps, run, settled, gate);
+  return recordOutcome(deps, run, settled, gate, checkpoints);
 }
 
 /** Where a run left the thread: its state, and the interrupts it paused on (none: it ended). */
@@ -289,6 +297,7 @@ async function recordOutcome(
   run: RunRow,
   settled: Settled,
   gate: RunGate,
+  checkpoints: RunCheckpoints | undefined,
 ): Promise<RunOutcome> {
   const state = settled.values;
   const { interrupts } = settled;
@@ -299,6 +308,9 @@ async function recordOutcome(
         `run ${run.run_id} attempt ${run.attempts} no longer holds its lease`,
       );
     }
+    // The checkpoint the run ended on, with what it means for the app's tables: a crash before
+    // this commit leaves neither, and the run is replayed; after it, both.
+    await checkpoints?.writeOn(tx);
     let outcome: RunOutcome;
     if (interrupts.length > 0) {
       for (const { id, value } of interrupts) {
