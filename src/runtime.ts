@@ -156,6 +156,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       emit,
       claimLeaseSeconds: env.CLAIM_LEASE_SECONDS,
       now: options.now ?? (() => new Date()),
+      localWorker: worker,
     };
     const sweeper = options.startWorker
       ? new Sweeper(reviewDeps, logger, env.SWEEP_INTERVAL_SECONDS * 1000, {

@@ -24,11 +24,13 @@ describe.each(testDatabases)("cancelling a running run ($name)", (kind) => {
     const runs: string[] = [];
     for (let i = 0; i < n; i++) {
       runs.push(
-        await enqueueRun(h.db.pool, {
-          thread_id: thread!.thread_id,
-          kind: "start",
-          max_attempts: 3,
-        }),
+        (
+          await enqueueRun(h.db.pool, {
+            thread_id: thread!.thread_id,
+            kind: "start",
+            max_attempts: 3,
+          })
+        ).run_id,
       );
     }
     return runs;

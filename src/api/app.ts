@@ -13,6 +13,7 @@ import type { RunSignals } from "../runs/thread-events.js";
 import { ServiceError } from "../services/errors.js";
 import type { ReviewServiceDeps } from "../services/reviews.js";
 import type { ThreadServiceDeps } from "../services/threads.js";
+import type { LocalWorker } from "../runs/held-slot.js";
 import {
   ApiError,
   isDataException,
@@ -97,6 +98,8 @@ export interface AppDeps {
   emit: EmitEvent;
   claimLeaseSeconds: number;
   now?: () => Date;
+  /** This process's worker, when it runs one: the runs a request queues are claimed for it. */
+  localWorker?: LocalWorker;
   /** Which domains' documents wait for a reviewer; default: the built-in policy's high-risk ones. */
   curation?: CurationSettings;
   /**
@@ -132,6 +135,7 @@ export function createAppFor(
     emit: reviewDeps.emit,
     claimLeaseSeconds: reviewDeps.claimLeaseSeconds,
     now: reviewDeps.now,
+    localWorker: reviewDeps.localWorker,
     curation: {
       curatedDomains: curatedDomains(runtime.context.policy),
       affectedDays: runtime.env.CURATION_AFFECTED_DAYS,
@@ -177,9 +181,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     emit: deps.emit,
     claimLeaseSeconds: deps.claimLeaseSeconds,
     now: deps.now ?? (() => new Date()),
+    localWorker: deps.localWorker,
   };
   const services: Services = {
-    threads: { pool: deps.pool, signals: deps.signals, maxAttempts: deps.maxAttempts },
+    threads: {
+      pool: deps.pool,
+      signals: deps.signals,
+      maxAttempts: deps.maxAttempts,
+      localWorker: deps.localWorker,
+    },
     reviews,
     protocol: {
       pool: deps.pool,

@@ -57,6 +57,18 @@ export interface RunRequest {
   input?: Record<string, unknown> | null;
 }
 
+/** A worker of this process that takes the run as it is enqueued, if the thread has no other. */
+export interface RunClaim {
+  worker_id: string;
+  lease_seconds: number;
+}
+
+/**
+ * Queues a run; with `claim`, the run is leased to that worker in the same statement (no claim
+ * round trip, no wake-up) unless another run of the thread is queued or running, when it queues
+ * as usual. A claim needs the thread to be new, or its row locked by the caller's transaction,
+ * so that two enqueues for one thread cannot both find it free. Returns the run's row.
+ */
 export async function enqueueRun(
   db: Queryable,
   run: {
@@ -65,17 +77,35 @@ export async function enqueueRun(
     review_id?: string;
     max_attempts: number;
     request?: RunRequest;
+    /** The graph input, when not the protocol client's (`request.input`). */
+    input?: Record<string, unknown>;
   },
-): Promise<string> {
-  // The notification wakes workers in every process once the enqueuing transaction commits.
-  const { rows } = await db.query<{ run_id: string }>(
-    `WITH enqueued AS (
+  claim?: RunClaim,
+): Promise<RunRow> {
+  // The notification wakes workers in every process once the enqueuing transaction commits; a
+  // run claimed here needs no other worker.
+  const { rows } = await db.query<RunRow>(
+    `WITH free AS (
+       SELECT $10::text IS NOT NULL AND NOT EXISTS (
+         SELECT 1 FROM runs o WHERE o.thread_id = $2
+           AND (o.status IN ('queued', 'running')
+                OR (o.cancelled_at IS NOT NULL AND o.lease_until > now()))) AS claimed),
+     enqueued AS (
        INSERT INTO runs (run_id, thread_id, kind, review_id, max_attempts, stream_modes, metadata,
-         context, input)
-       VALUES (coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, coalesce($7::jsonb, '{}'), $8,
-         $9)
-       RETURNING run_id)
-     SELECT run_id, pg_notify('${CHANNELS.runs}', run_id::text) FROM enqueued`,
+         context, input, status, worker_id, attempts, lease_until, started_at)
+       SELECT coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, coalesce($7::jsonb, '{}'), $8,
+         $9, CASE WHEN claimed THEN 'running' ELSE 'queued' END, CASE WHEN claimed THEN $10 END,
+         CASE WHEN claimed THEN 1 ELSE 0 END,
+         CASE WHEN claimed THEN now() + make_interval(secs => $11) END,
+         CASE WHEN claimed THEN now() END
+       FROM free
+       RETURNING *),
+     marked AS (
+       UPDATE threads t SET status = 'running', updated_at = now() FROM enqueued e
+       WHERE e.status = 'running' AND t.thread_id = e.thread_id AND t.status <> 'completed')
+     SELECT e.*, CASE WHEN e.status = 'queued' THEN pg_notify('${CHANNELS.runs}', e.run_id::text)
+       END AS notified
+     FROM enqueued e`,
     [
       run.request?.run_id ?? null,
       run.thread_id,
@@ -85,10 +115,13 @@ export async function enqueueRun(
       run.request?.stream_modes ?? null,
       run.request?.metadata ?? null,
       run.request?.context ?? null,
-      run.request?.input ?? null,
+      run.input ?? run.request?.input ?? null,
+      claim?.worker_id ?? null,
+      claim?.lease_seconds ?? 0,
     ],
   );
-  return rows[0]!.run_id;
+  const { notified: _, ...row } = rows[0]! as RunRow & { notified: unknown };
+  return row;
 }
 
 /**

@@ -160,10 +160,9 @@ async function executeWith(
   const stoppedMidway = snapshot.tasks.length > 0 && pending.length === 0;
 
   if (run.kind === "start" && !snapshot.createdAt) {
-    const thread = await findThread(deps.pool, run.thread_id);
-    if (!thread) throw new Error(`thread ${run.thread_id} does not exist`);
-    // A protocol client's input as it sent it; signoff's own API asks with the thread's question.
-    await drive(run.input ?? { question: thread.question, metadata: thread.metadata });
+    // A protocol client's input as it sent it; signoff's own API queues the thread's question
+    // with the run (a batch's runs leave it to the thread).
+    await drive(run.input ?? (await questionOf(deps.pool, run.thread_id)));
   } else if (run.kind === "resume") {
     const review = run.review_id ? await findReview(deps.pool, run.review_id) : undefined;
     if (!review?.decision) throw new Error(`resume run ${run.run_id} has no decided review`);
@@ -183,6 +182,12 @@ async function executeWith(
   // Nothing to run (the interrupt was answered already): the state is the one read above.
   settled ??= { values: snapshot.values as State, interrupts: pendingInterrupts(snapshot) };
   return recordOutcome(deps, run, settled, gate, checkpoints);
+}
+
+async function questionOf(pool: pg.Pool, threadId: string): Promise<Partial<State>> {
+  const thread = await findThread(pool, threadId);
+  if (!thread) throw new Error(`thread ${threadId} does not exist`);
+  return { question: thread.question, metadata: thread.metadata };
 }
 
 /** Where a run left the thread: its state, and the interrupts it paused on (none: it ended). */

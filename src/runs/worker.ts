@@ -18,6 +18,7 @@ import { appendRunEvent } from "../repositories/run-events.js";
 import { toWireJson } from "../protocol/wire-json.js";
 import { BackgroundLoop, type PassResult } from "./background-loop.js";
 import { LeaseLostError } from "./executor.js";
+import type { HeldSlot, LocalWorker } from "./held-slot.js";
 import type { RunSignals } from "./thread-events.js";
 
 export interface WorkerOptions {
@@ -48,9 +49,11 @@ function isPermanent(error: unknown): boolean {
  * run executes its lease is renewed; if this process dies the lease runs out and any worker, in
  * this process or another, takes the run again.
  */
-export class Worker {
+export class Worker implements LocalWorker {
   readonly id: string;
   private readonly active = new Map<string, AbortController>();
+  /** Slots held by enqueuing transactions (holdSlot), counted as taken. */
+  private held = 0;
   /** The runs in `active` that are batch runs. */
   private readonly activeBatch = new Set<string>();
   private readonly batchSlots: number;
@@ -100,9 +103,32 @@ export class Worker {
     return this.active.size;
   }
 
+  holdSlot(): HeldSlot | undefined {
+    if (!this.loop.running || this.active.size + this.held >= this.options.concurrency) {
+      return undefined;
+    }
+    this.held++;
+    let settled = false;
+    return {
+      claim: { worker_id: this.id, lease_seconds: this.options.leaseSeconds },
+      settle: (run) => {
+        if (settled) return;
+        settled = true;
+        this.held--;
+        if (run?.status === "running" && run.worker_id === this.id) this.adopt(run);
+      },
+    };
+  }
+
+  /** Runs a run claimed for this worker by an enqueue; stopped meanwhile, hands it back. */
+  private adopt(run: RunRow): void {
+    if (this.loop.running) return this.spawn(run);
+    void failRun(this.options.pool, leaseOf(run), "worker stopped", 0).catch(() => undefined);
+  }
+
   /** Takes one run if there is room for it; the loop backs off while the queue is unreachable. */
   private async claimNext(): Promise<PassResult> {
-    if (this.active.size >= this.options.concurrency) return "deferred";
+    if (this.active.size + this.held >= this.options.concurrency) return "deferred";
     const run = await claimRun(this.options.pool, this.id, this.options.leaseSeconds, {
       interactiveOnly: this.activeBatch.size >= this.batchSlots,
     });

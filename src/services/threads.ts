@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { withTransaction } from "../db/database.js";
-import { enqueueRun } from "../repositories/runs.js";
+import { enqueueRun, type RunRow } from "../repositories/runs.js";
 import { threadWithReviews, type ReviewSummary } from "../repositories/reviews.js";
 import {
   findThreadByIdempotencyKey,
@@ -9,12 +9,15 @@ import {
   type ThreadRow,
 } from "../repositories/threads.js";
 import type { RunSignals, SignalWatch } from "../runs/thread-events.js";
+import { withHeldSlot, type LocalWorker } from "../runs/held-slot.js";
 import { InvalidInputError, notFound } from "./errors.js";
 
 export interface ThreadServiceDeps {
   pool: pg.Pool;
   signals: RunSignals;
   maxAttempts: number;
+  /** This process's worker: a new thread's first run is claimed for it as it is enqueued. */
+  localWorker?: LocalWorker;
 }
 
 export interface ThreadView {
@@ -67,27 +70,38 @@ export async function startThread(
   const threadId = randomUUID();
   // Watching before the run exists: its end cannot be signalled before anyone listens.
   const watch = wait ? deps.signals.watchThread(threadId) : undefined;
+  let run: RunRow | undefined;
   try {
-    const row = await withTransaction(deps.pool, async (tx) => {
-      const inserted = await insertThread(tx, {
-        thread_id: threadId,
-        question: input.question,
-        metadata: input.metadata,
-        idempotency_key: input.idempotencyKey,
-        created_by: input.caller.name,
-        owner_id: input.caller.id,
-      });
-      if (inserted) {
-        await enqueueRun(tx, {
+    const row = await withHeldSlot(deps.localWorker, (slot) =>
+      withTransaction(deps.pool, async (tx) => {
+        const inserted = await insertThread(tx, {
           thread_id: threadId,
-          kind: "start",
-          max_attempts: deps.maxAttempts,
+          question: input.question,
+          metadata: input.metadata,
+          idempotency_key: input.idempotencyKey,
+          created_by: input.caller.name,
+          owner_id: input.caller.id,
         });
-      }
-      return inserted;
-    });
+        if (inserted) {
+          // A new thread: no other run can be claiming it.
+          run = slot.enqueued = await enqueueRun(
+            tx,
+            {
+              thread_id: threadId,
+              kind: "start",
+              max_attempts: deps.maxAttempts,
+              // What the run asks the graph: the worker need not read the thread for it.
+              input: { question: input.question, metadata: input.metadata },
+            },
+            slot.claim,
+          );
+          if (run.status === "running") inserted.status = "running";
+        }
+        return inserted;
+      }),
+    );
     if (row) {
-      deps.signals.runEnqueued();
+      if (run?.status === "queued") deps.signals.runEnqueued();
       // Just made: queued, no review yet. Nothing to read back unless it is waited for.
       const thread = watch
         ? await waitWith(deps, watch, threadId, wait!, { knownUnsettled: true })

@@ -7,9 +7,15 @@ import { insertFeedback, type NewFeedback } from "../../repositories/feedback.js
 import { appendReviewEvent } from "../../repositories/review-events.js";
 import { insertVote, votesOf, withVote, type VoteRow } from "../../repositories/review-votes.js";
 import { cardOf, markDecided, releaseClaim, type ReviewRow } from "../../repositories/reviews.js";
-import { enqueueRun, type RunRequest } from "../../repositories/runs.js";
+import {
+  enqueueRun,
+  type RunClaim,
+  type RunRequest,
+  type RunRow,
+} from "../../repositories/runs.js";
 import { setThreadStatus } from "../../repositories/threads.js";
 import type { SignalWatch } from "../../runs/thread-events.js";
+import { withHeldSlot } from "../../runs/held-slot.js";
 import { ConflictError, InvalidInputError } from "../errors.js";
 import type { Caller, ReviewServiceDeps } from "./deps.js";
 import { escalate } from "./escalate.js";
@@ -57,59 +63,69 @@ export async function decide(
 ): Promise<DecisionResult> {
   const now = deps.now();
   let watch: SignalWatch | undefined;
-  const result = await withTransaction(deps.pool, async (tx): Promise<DecisionResult> => {
-    const review = await lockPendingReview(tx, reviewId);
-    if (options.watchThread) watch = deps.signals.watchThread(review.thread_id);
-    const votes = await votesOf(tx, reviewId);
-    if (options.version !== undefined && options.version !== versionOf(review, votes)) {
-      throw new ConflictError(
-        "stale_version",
-        "the review changed since you loaded it; here is the current card",
-        { review: toView(review, votes, now) },
-      );
-    }
-    const held = liveClaim(review, now);
-    if (held && held.by !== caller.name && !caller.admin && !options.system)
-      throw claimedByOther(held);
-    await checkAllowed(tx, decision, cardOf(review));
-
-    const verdict = castVote({
-      stage: review.stage,
-      decision,
-      voter: { ...caller, system: options.system === true },
-      approvalsRequired: review.approvals_required,
-      votes,
-    });
-    if (verdict.verdict === "refused") throw new ConflictError(verdict.code, verdict.message);
-    if (verdict.verdict === "vote") {
-      const after = withVote(votes, await insertVote(tx, reviewId, caller.name, decision));
-      await appendReviewEvent(tx, {
-        review_id: reviewId,
-        type: "voted",
-        actor: caller.name,
-        before: { approvals: votes.length },
-        after: { decision, approvals: verdict.approvals, required: review.approvals_required },
-      });
-      let current = review;
-      if (verdict.escalate) {
-        current = (await escalate(tx, deps, review, now, verdict.escalate)) ?? review;
+  let resumed: RunRow | undefined;
+  const decided = withHeldSlot(deps.localWorker, (slot) =>
+    withTransaction(deps.pool, async (tx): Promise<DecisionResult> => {
+      const review = await lockPendingReview(tx, reviewId);
+      if (options.watchThread) watch = deps.signals.watchThread(review.thread_id);
+      const votes = await votesOf(tx, reviewId);
+      if (options.version !== undefined && options.version !== versionOf(review, votes)) {
+        throw new ConflictError(
+          "stale_version",
+          "the review changed since you loaded it; here is the current card",
+          { review: toView(review, votes, now) },
+        );
       }
-      if (held?.by === caller.name) current = (await releaseClaim(tx, reviewId)) ?? current;
-      return {
-        outcome: verdict.escalate ? "escalated" : "vote_recorded",
-        review: toView(current, after, now),
-        thread_id: review.thread_id,
-      };
-    }
-    const after = verdict.recordVote
-      ? withVote(votes, await insertVote(tx, reviewId, caller.name, decision))
-      : votes;
-    return settle(tx, deps, review, after, decision, caller, held, now, options.run);
-  }).catch((error: unknown) => {
+      const held = liveClaim(review, now);
+      if (held && held.by !== caller.name && !caller.admin && !options.system)
+        throw claimedByOther(held);
+      await checkAllowed(tx, decision, cardOf(review));
+
+      const verdict = castVote({
+        stage: review.stage,
+        decision,
+        voter: { ...caller, system: options.system === true },
+        approvalsRequired: review.approvals_required,
+        votes,
+      });
+      if (verdict.verdict === "refused") throw new ConflictError(verdict.code, verdict.message);
+      if (verdict.verdict === "vote") {
+        const after = withVote(votes, await insertVote(tx, reviewId, caller.name, decision));
+        await appendReviewEvent(tx, {
+          review_id: reviewId,
+          type: "voted",
+          actor: caller.name,
+          before: { approvals: votes.length },
+          after: { decision, approvals: verdict.approvals, required: review.approvals_required },
+        });
+        let current = review;
+        if (verdict.escalate) {
+          current = (await escalate(tx, deps, review, now, verdict.escalate)) ?? review;
+        }
+        if (held?.by === caller.name) current = (await releaseClaim(tx, reviewId)) ?? current;
+        return {
+          outcome: verdict.escalate ? "escalated" : "vote_recorded",
+          review: toView(current, after, now),
+          thread_id: review.thread_id,
+        };
+      }
+      const after = verdict.recordVote
+        ? withVote(votes, await insertVote(tx, reviewId, caller.name, decision))
+        : votes;
+      const settled = await settle(tx, deps, review, after, decision, caller, held, now, {
+        request: options.run,
+        claim: slot.claim,
+      });
+      resumed = slot.enqueued = settled.run;
+      return settled.result;
+    }),
+  );
+  const result = await decided.catch((error: unknown) => {
     watch?.close();
     throw error;
   });
-  if (result.outcome === "decided") deps.signals.runEnqueued();
+  // Claimed for this process's worker as it was queued: no other worker needs waking.
+  if (resumed?.status === "queued") deps.signals.runEnqueued();
   return { ...result, watch };
 }
 
@@ -139,8 +155,8 @@ async function settle(
   caller: Caller,
   held: LiveClaim | null,
   now: Date,
-  request: RunRequest | undefined,
-): Promise<DecisionResult> {
+  run: { request: RunRequest | undefined; claim: RunClaim | undefined },
+): Promise<{ result: DecisionResult; run: RunRow }> {
   const reviewId = review.review_id;
   const decided = await markDecided(tx, reviewId, decision, caller.name);
   if (!decided) throw alreadyDecided(review);
@@ -151,16 +167,29 @@ async function settle(
     before: { status: review.status, claimed_by: held?.by ?? null },
     after: { status: decided.status, decision, approvals: votes.map((v) => v.actor) },
   });
-  await enqueueRun(tx, {
-    thread_id: review.thread_id,
-    kind: "resume",
-    review_id: reviewId,
-    max_attempts: deps.maxAttempts,
-    request,
-  });
+  // The thread's row first: its lock keeps a concurrent decision on the same thread from
+  // claiming its resume run too (enqueueRun's claim needs it).
   const thread = await setThreadStatus(tx, review.thread_id, "queued");
+  const resume = await enqueueRun(
+    tx,
+    {
+      thread_id: review.thread_id,
+      kind: "resume",
+      review_id: reviewId,
+      max_attempts: deps.maxAttempts,
+      request: run.request,
+    },
+    run.claim,
+  );
   await insertFeedback(tx, decisionFeedback(review, decision, caller, thread?.metadata, votes));
-  return { outcome: "decided", review: toView(decided, votes, now), thread_id: review.thread_id };
+  return {
+    result: {
+      outcome: "decided",
+      review: toView(decided, votes, now),
+      thread_id: review.thread_id,
+    },
+    run: resume,
+  };
 }
 
 /** The decision as structured feedback, with what the reviewer was shown, for eval datasets. */

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { RunSignals } from "../../runs/thread-events.js";
+import type { LocalWorker } from "../../runs/held-slot.js";
 import type { EmitEvent } from "../../webhooks/emit.js";
 import type { ReviewPolicy } from "../review-policy.js";
 
@@ -12,6 +13,8 @@ export interface ReviewServiceDeps {
   claimLeaseSeconds: number;
   /** The service's clock; tests move it instead of sleeping. */
   now: () => Date;
+  /** This process's worker: a decision's resume run is claimed for it as it is enqueued. */
+  localWorker?: LocalWorker;
 }
 
 /** Who is asking: a reviewer, an admin, or the SLA sweeper acting as one. */
