@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, Queryable } from "../src/db/database.js";
-import { loadMigrations, migrate } from "../src/db/migrate.js";
+import { migrate } from "../src/db/migrate.js";
+import { migrateBefore } from "./support/migrations.js";
 import type { Decision, DecisionType } from "../src/graph/decision.js";
 import type { ReviewTrigger } from "../src/graph/review-card.js";
 import type { Provenance } from "../src/graph/state.js";
@@ -395,15 +396,7 @@ describe.each(testDatabases)("migration 0009 on a database with data ($name)", (
 
   it("backfills the counts from the rows already there", async () => {
     // The schema as it was before 0009, with reviews and threads in it.
-    await db.pool.query(`CREATE TABLE schema_migrations (
-      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    for (const m of (await loadMigrations()).filter((m) => m.version < 9)) {
-      await db.pool.query(m.sql);
-      await db.pool.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [
-        m.version,
-        m.name,
-      ]);
-    }
+    await migrateBefore(db.pool, 9);
     await db.pool.query(
       `INSERT INTO threads (thread_id, question, status, provenance)
        SELECT md5('t' || i)::uuid, 'q', (ARRAY['awaiting_review', 'completed', 'failed'])[1 + i % 3],

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/database.js";
-import { loadMigrations, migrate } from "../src/db/migrate.js";
+import { migrate } from "../src/db/migrate.js";
+import { migrateBefore } from "./support/migrations.js";
 import { threadResponse } from "../src/api/schemas.js";
 import { clopperPearsonInterval } from "../src/evals/clopper-pearson.js";
 import { approveThresholds, liveGateRate, proposeThresholds } from "../src/services/thresholds.js";
@@ -468,15 +469,7 @@ describe.each(testDatabases)("migration 0011 on a database with labels ($name)",
   });
 
   it("backfills the live counts from the audit decisions and ratings already there", async () => {
-    await db.pool.query(`CREATE TABLE schema_migrations (
-      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    for (const m of (await loadMigrations()).filter((m) => m.version < 11)) {
-      await db.pool.query(m.sql);
-      await db.pool.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [
-        m.version,
-        m.name,
-      ]);
-    }
+    await migrateBefore(db.pool, 11);
     // Threads 1–40: 1–20 audit samples decided (every fourth rejected, 19 and 20 revised drafts
     // that do not count, 18 by the SLA sweeper); 21–40 automatic answers, rated twice each (only
     // the first counts): 1–2 for every fifth.
