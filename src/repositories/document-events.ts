@@ -1,39 +1,15 @@
+import { auditTrail, type AuditEventRow, type NewAuditEvent } from "./audit-trail.js";
 import type { Queryable } from "../db/database.js";
 
 /** The append-only audit trail of a document version: submitted, approved, rejected, edited … */
-export interface DocumentEventRow {
-  event_id: string;
-  type: string;
-  actor: string;
-  at: Date;
-  before: unknown;
-  after: unknown;
-}
+export type DocumentEventRow = AuditEventRow;
 
-export async function documentEventsOf(
-  db: Queryable,
-  documentId: string,
-): Promise<DocumentEventRow[]> {
-  const { rows } = await db.query<DocumentEventRow>(
-    `SELECT event_id, type, actor, at, before, after FROM document_events
-     WHERE document_id = $1 ORDER BY event_id`,
-    [documentId],
-  );
-  return rows;
-}
+const trail = auditTrail("document_events");
 
-export async function appendDocumentEvent(
+export const documentEventsOf = (db: Queryable, documentId: string) =>
+  trail.eventsOf(db, documentId);
+
+export const appendDocumentEvent = (
   db: Queryable,
-  event: { document_id: string; type: string; actor: string; before?: unknown; after?: unknown },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO document_events (document_id, type, actor, before, after) VALUES ($1, $2, $3, $4, $5)`,
-    [
-      event.document_id,
-      event.type,
-      event.actor,
-      event.before === undefined ? null : JSON.stringify(event.before),
-      event.after === undefined ? null : JSON.stringify(event.after),
-    ],
-  );
-}
+  { document_id, ...event }: NewAuditEvent & { document_id: string },
+) => trail.append(db, document_id, event);
