@@ -18,6 +18,8 @@ export interface ListFilter {
   stage?: ReviewStage;
   risk_tier?: string;
   queue?: "main" | "escalation";
+  /** Only items that paused for this reason (see ./reasons.ts). */
+  reason_key?: string;
   /** "none" for unclaimed items, or a reviewer's name. */
   assignee?: string;
   older_than?: number;
@@ -36,6 +38,7 @@ export async function listReviews(
     stage: filter.stage,
     riskTier: filter.risk_tier,
     queue: filter.queue,
+    reasonKey: filter.reason_key,
     assignee: filter.assignee === "none" ? null : filter.assignee,
     olderThanSeconds: filter.older_than,
     after: filter.cursor,
