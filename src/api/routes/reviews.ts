@@ -18,6 +18,7 @@ import {
   waitQuery,
 } from "../schemas.js";
 import {
+  callerFor,
   claim,
   decide,
   decideMany,
@@ -32,10 +33,7 @@ import {
 } from "../../services/reviews.js";
 import { getThread, waitForThread } from "../../services/threads.js";
 
-function caller(c: Context<ApiEnv>): Caller {
-  const p = c.var.principal;
-  return { name: p.name, admin: p.open || p.role === "admin" };
-}
+const caller = (c: Context<ApiEnv>): Caller => callerFor(c.var.principal);
 
 const reviewers = requireRole("reviewer", "admin");
 const reviewPath = z.object({ reviewId: uuidParam });

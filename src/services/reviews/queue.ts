@@ -1,7 +1,7 @@
 import type { Queryable } from "../../db/database.js";
 import type { ReviewStage } from "../../graph/decision.js";
 import { eventsOf } from "../../repositories/review-events.js";
-import { votesOf } from "../../repositories/review-votes.js";
+import { votesOf, votesOfMany } from "../../repositories/review-votes.js";
 import {
   findReview,
   listQueue,
@@ -11,7 +11,7 @@ import {
 import { notFound } from "../errors.js";
 import { encodeCursor } from "./cursor.js";
 import type { ReviewServiceDeps } from "./deps.js";
-import { toListItem, toView, type ReviewListItem, type ReviewView } from "./views.js";
+import { toListItem, toView, versionOf, type ReviewListItem, type ReviewView } from "./views.js";
 
 export interface ListFilter {
   status?: ReviewStatus;
@@ -25,13 +25,15 @@ export interface ListFilter {
   older_than?: number;
   limit: number;
   cursor?: QueueCursor;
+  /** Each item's card `version` too (one more statement), for a page that decides several. */
+  with_versions?: boolean;
 }
 
 /** One page of the queue, highest priority and oldest first. */
 export async function listReviews(
   deps: Pick<ReviewServiceDeps, "pool" | "now">,
   filter: ListFilter,
-): Promise<{ items: ReviewListItem[]; next_cursor: string | null }> {
+): Promise<{ items: (ReviewListItem & { version?: string })[]; next_cursor: string | null }> {
   const now = deps.now();
   const rows = await listQueue(deps.pool, {
     status: filter.status,
@@ -48,8 +50,18 @@ export async function listReviews(
   });
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
+  const votes = filter.with_versions
+    ? await votesOfMany(
+        deps.pool,
+        page.map((r) => r.review_id),
+      )
+    : undefined;
   return {
-    items: page.map((r) => toListItem(r, now)),
+    items: page.map((r) =>
+      votes
+        ? { ...toListItem(r, now), version: versionOf(r, votes.get(r.review_id) ?? []) }
+        : toListItem(r, now),
+    ),
     next_cursor: rows.length > filter.limit && last ? encodeCursor(last) : null,
   };
 }
