@@ -18,7 +18,9 @@
 LOCK TABLE reviews IN ACCESS EXCLUSIVE MODE;
 
 -- The key from the card the graph stored. Written defensively (jsonb comparisons and typeof
--- checks, no casts): a row whose card lacks a field gets a key, never an error.
+-- checks, no casts): a row whose card lacks a field gets a key, never an error. Stored values
+-- are not recomputed when a function changes: a new rule needs a migration that drops and adds
+-- the column again (and recounts the 'pending_reason' family).
 CREATE FUNCTION review_reason_key(card jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE
