@@ -17,6 +17,7 @@ import { renderMetrics } from "../src/metrics/prometheus.js";
 import {
   expireClaims,
   overdueReviews,
+  pendingReasonGroups,
   type QueueCursor,
   type ReviewRow,
 } from "../src/repositories/reviews.js";
@@ -282,6 +283,12 @@ async function measure(
     { name: `pending, assignee=me (${ME})`, run: list({ ...pendingOnly, assignee: ME }) },
     { name: `pending, assignee=${SOMEONE}`, run: list({ ...pendingOnly, assignee: SOMEONE }) },
     { name: "pending, assignee=none", run: list({ ...pendingOnly, assignee: "none" }) },
+    // The bench's cards give two reason keys (migration 0017): 60 % retrieval, 40 % answer.
+    {
+      name: "pending, reason_key=risk:unknown",
+      run: list({ ...pendingOnly, reason_key: "risk:unknown" }),
+    },
+    { name: "/reviews/reasons (listReasons)", run: (db) => pendingReasonGroups(db) },
     { name: "pending, older_than=1 day", run: list({ ...pendingOnly, older_than: 86_400 }) },
     {
       name: "pending, older_than=29.9 days",

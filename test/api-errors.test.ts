@@ -471,6 +471,7 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
         "/reviews/{reviewId}",
         "/reviews/{reviewId}/decision",
         "/reviews/decisions",
+        "/reviews/reasons",
         "/threads",
         "/threads/{threadId}",
         "/threads/{threadId}/feedback",

@@ -2,7 +2,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bulkDecisionResponse } from "../src/api/schemas.js";
+import {
+  bulkDecisionResponse,
+  reviewListResponse,
+  reviewReasonsResponse,
+} from "../src/api/schemas.js";
 import type { Database } from "../src/db/database.js";
 import { defaultReviewPolicy } from "../src/services/review-policy.js";
 import { testDatabases } from "./support/databases.js";
@@ -73,6 +77,156 @@ describe.each(testDatabases)("bulk decisions ($name)", (kind) => {
 
   const count = async (sql: string, ids: string[]) =>
     (await db.pool.query<{ n: number }>(sql, [ids])).rows[0]!.n;
+
+  it("groups the queue by reason, lists a group, and decides it in one request", async () => {
+    const gap = await pausedBatch(QUESTIONS.unanswerable, 4);
+    const health = await pausedBatch(QUESTIONS.highRisk, 2);
+    const reasons = await h.call("GET", "/reviews/reasons", undefined, keys.alice);
+    expect(reasons.status).toBe(200);
+    const groups = reviewReasonsResponse.parse(reasons.body).items;
+    expect(groups).toEqual([
+      {
+        reason_key: "retrieval:low_score",
+        stage: "retrieval",
+        count: 4,
+        label: "retrieval gap — no passage scores at the retrieval threshold",
+      },
+      {
+        reason_key: "policy:health",
+        stage: "answer",
+        count: 2,
+        label: expect.stringMatching(/^policy rule health — health and medication questions/),
+      },
+    ]);
+    // The group, page by page, is exactly the items that paused for it.
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = `status=pending&reason_key=retrieval:low_score&limit=3${cursor ? `&cursor=${cursor}` : ""}`;
+      const page = await h.call("GET", `/reviews?${query}`, undefined, keys.alice);
+      expect(page.status).toBe(200);
+      const body = reviewListResponse.parse(page.body);
+      expect(body.items.every((i) => i.reason_key === "retrieval:low_score")).toBe(true);
+      listed.push(...body.items.map((i) => i.review_id));
+      cursor = body.next_cursor;
+    } while (cursor);
+    expect(listed.sort()).toEqual(gap.map((i) => i.review_id).sort());
+    const other = await h.call("GET", "/reviews?reason_key=policy:health", undefined, keys.alice);
+    expect(other.body.items.map((i: { review_id: string }) => i.review_id).sort()).toEqual(
+      health.map((i) => i.review_id).sort(),
+    );
+
+    const decided = await h.call(
+      "POST",
+      "/reviews/decisions",
+      { items: gap, decision: { type: "reject", reasons: ["no_source"] } },
+      keys.alice,
+    );
+    expect(bulkDecisionResponse.parse(decided.body)).toMatchObject({ decided: 4, refused: 0 });
+    const after = reviewReasonsResponse.parse(
+      (await h.call("GET", "/reviews/reasons", undefined, keys.alice)).body,
+    ).items;
+    expect(after.map((g) => [g.reason_key, g.count])).toEqual([["policy:health", 2]]);
+    // A rejection decides at once, even where an approval needs two sign-offs.
+    const rejected = await h.call(
+      "POST",
+      "/reviews/decisions",
+      { items: health, decision: { type: "reject" } },
+      keys.bob,
+    );
+    expect(bulkDecisionResponse.parse(rejected.body)).toMatchObject({ decided: 2, refused: 0 });
+    await until(
+      async () =>
+        (await h.call("GET", "/reviews/reasons", undefined, keys.alice)).body.items.length === 0,
+      "the resumed threads to finish without another review",
+    );
+
+    const tooLong = await h.call(
+      "GET",
+      `/reviews?reason_key=${"x".repeat(201)}`,
+      undefined,
+      keys.alice,
+    );
+    expect(tooLong.status).toBe(400);
+    const client = await h.call("GET", "/reviews/reasons", undefined, keys.client);
+    expect(client.status).toBe(403);
+  });
+
+  it("derives the reason key from the card: the gate, then the rule or flag", async () => {
+    const card = (extra: object) => JSON.stringify({ stage: "answer", risk_tier: "low", ...extra });
+    const judge = (score: number, flags: string[] = []) => ({ score, threshold: 0.5, flags });
+    const cases: [string, string][] = [
+      [
+        JSON.stringify({
+          stage: "retrieval",
+          retrieval: { score: 0, threshold: 0.5, passages: [] },
+        }),
+        "retrieval:no_passages",
+      ],
+      [
+        JSON.stringify({
+          stage: "retrieval",
+          retrieval: { score: 0.3, threshold: 0.5, passages: [{}] },
+        }),
+        "retrieval:low_score",
+      ],
+      [
+        JSON.stringify({
+          stage: "retrieval",
+          retrieval: { score: 0.7, threshold: 0.5, passages: [{}] },
+        }),
+        "retrieval:sign_off",
+      ],
+      // The first rule over the low tier names the group, whatever the judge said.
+      [
+        card({
+          risk_tier: "high",
+          policy: [
+            { rule: "faq", tier: "low" },
+            { rule: "legal", tier: "high" },
+            { rule: "pii", tier: "medium" },
+          ],
+          judge: judge(0.1, ["off_topic"]),
+        }),
+        "policy:legal",
+      ],
+      [card({ risk_tier: "medium", policy: [] }), "risk:medium"],
+      [card({ risk_tier: null }), "risk:unknown"],
+      [card({ judge: null }), "judge:not_judged"],
+      [card({ judge: judge(0.2, ["missing_citations", "off_topic"]) }), "judge:missing_citations"],
+      [card({ judge: judge(0.2) }), "judge:low_score"],
+      [card({ judge: judge(0.9), audit_sample: true }), "audit:sample"],
+      [card({ judge: judge(0.9) }), "answer:sign_off"],
+      [
+        JSON.stringify({ stage: "answer", risk_tier: "low", judge: { score: "?", flags: "none" } }),
+        "answer:sign_off",
+      ],
+      ["null", "unknown"],
+    ];
+    for (const [value, key] of cases) {
+      const { rows } = await db.pool.query<{ key: string }>(
+        "SELECT review_reason_key($1::jsonb) AS key",
+        [value],
+      );
+      expect(rows[0]!.key, value).toBe(key);
+    }
+    // A review stored before interrupts carried `card` has its card in action_request.args.
+    const { rows } = await db.pool.query<{ reason_key: string }>(
+      `WITH t AS (INSERT INTO threads (thread_id, question, status) VALUES (gen_random_uuid(), 'old', 'awaiting_review') RETURNING thread_id)
+       INSERT INTO reviews (thread_id, interrupt_id, stage, risk_tier, reason, trigger, interrupt, status)
+       SELECT thread_id, 'old-shape', 'retrieval', 'low', 'r', '{}', $1::jsonb, 'decided' FROM t
+       RETURNING reason_key`,
+      [
+        JSON.stringify({
+          action_request: {
+            action: "review_retrieval",
+            args: { stage: "retrieval", retrieval: { score: 0.1, threshold: 0.5, passages: [] } },
+          },
+        }),
+      ],
+    );
+    expect(rows[0]!.reason_key).toBe("retrieval:no_passages");
+  });
 
   it("approves 50 items that share a reason: decides 49 and reports the one whose card is stale", async () => {
     // Nothing in the knowledge base: every one waits in retrieval review for the same reason.

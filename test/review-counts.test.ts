@@ -31,7 +31,7 @@ const BUCKETS = [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400];
 const bucketOf = (d: string) =>
   `coalesce((SELECT min(le) FROM unnest('{${BUCKETS.join(",")}}'::int[]) le WHERE ${d} <= le)::text, '+Inf')`;
 
-/** Every count migration 0009 keeps, counted from the rows as /metrics used to. */
+/** Every count migrations 0009 and 0017 keep, counted from the rows as /metrics used to. */
 const RECOUNT = `
   SELECT 'pending' AS family, stage AS key1, risk_tier AS key2, queue AS key3, count(*) AS n,
     0::numeric AS seconds
@@ -52,7 +52,10 @@ const RECOUNT = `
   FROM (SELECT stage, extract(epoch FROM decided_at - created_at) AS d FROM reviews
         WHERE decided_at IS NOT NULL) x GROUP BY 2, 3
   UNION ALL
-  SELECT 'threads', status, coalesce(provenance, ''), '', count(*), 0 FROM threads GROUP BY 2, 3`;
+  SELECT 'threads', status, coalesce(provenance, ''), '', count(*), 0 FROM threads GROUP BY 2, 3
+  UNION ALL
+  SELECT 'pending_reason', reason_key, stage, '', count(*), 0 FROM reviews
+  WHERE status = 'pending' GROUP BY 2, 3`;
 
 /** Where the kept counts and a recount differ (exactly: numeric sums, no rounding). */
 async function mismatches(db: Queryable) {
@@ -87,6 +90,14 @@ const INTERRUPT = {
   config: {},
   description: "d",
 } as unknown as HumanInterrupt;
+const INTERRUPTS = [
+  INTERRUPT,
+  { ...INTERRUPT, card: { stage: "retrieval", retrieval: { passages: [] } } },
+  {
+    ...INTERRUPT,
+    card: { stage: "answer", risk_tier: "high", policy: [{ rule: "x", tier: "high" }] },
+  },
+] as unknown as HumanInterrupt[];
 const DECISIONS: Record<DecisionType, Decision> = {
   approve: { type: "approve", reasons: [] },
   edit: { type: "edit", answer: "a", reasons: [] },
@@ -151,7 +162,8 @@ describe.each(testDatabases)("review counts kept by triggers ($name)", (kind) =>
             risk_tier: pick(["low", "medium", "high"]),
             reason: "r",
             trigger: TRIGGER,
-            interrupt: INTERRUPT,
+            // Cards of three reasons, so the per-reason counts (0017) have groups to keep apart.
+            interrupt: pick(INTERRUPTS),
             approvals_required: 1,
             escalate_after_minutes: 60,
             fallback_after_minutes: 120,
@@ -305,12 +317,27 @@ describe.each(testDatabases)("review counts kept by triggers ($name)", (kind) =>
       if (step % 50 === 0) await expectCountsExact(db.pool, `after step ${step}`);
     }
 
+    expect(
+      (
+        await db.pool.query(
+          "SELECT DISTINCT key1 FROM review_counts WHERE family = 'pending_reason' ORDER BY 1",
+        )
+      ).rows.map((r) => r.key1),
+    ).toEqual(["policy:x", "retrieval:no_passages", "unknown"]);
     // The mix reached every family, and both ways of deciding.
     const families = await db.pool.query<{ family: string; key3: string }>(
       "SELECT DISTINCT family, key3 FROM review_counts WHERE n > 0",
     );
     expect(new Set(families.rows.map((r) => r.family))).toEqual(
-      new Set(["pending", "escalated", "decided", "claim_latency", "decision_latency", "threads"]),
+      new Set([
+        "pending",
+        "escalated",
+        "decided",
+        "claim_latency",
+        "decision_latency",
+        "threads",
+        "pending_reason",
+      ]),
     );
     expect(families.rows.filter((r) => r.family === "decided").map((r) => r.key3)).toEqual(
       expect.arrayContaining(["human", "sla"]),

@@ -26,6 +26,12 @@ export const listReviewsQuery = z
     stage: z.enum(reviewStages).optional(),
     risk_tier: z.enum(["low", "medium", "high"]).optional(),
     queue: z.enum(["main", "escalation"]).optional(),
+    reason_key: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("only items that paused for this reason (a key from GET /reviews/reasons)"),
     /** "me", "none" (unclaimed) or a reviewer's name. */
     assignee: z.string().min(1).max(100).optional(),
     /** Only items waiting at least this many seconds. */
@@ -172,6 +178,7 @@ const reviewListItem = z.object({
   priority: z.number().int(),
   risk_tier: z.string(),
   reason: z.string(),
+  reason_key: z.string().describe("why it paused, as a key shared by items with the same cause"),
   question: z.string(),
   queue: z.enum(["main", "escalation"]),
   claimed_by: z.string().nullable(),
@@ -186,6 +193,17 @@ const reviewListItem = z.object({
 export const reviewListResponse = z.object({
   items: z.array(reviewListItem),
   next_cursor: z.string().nullable(),
+});
+
+export const reviewReasonsResponse = z.object({
+  items: z.array(
+    z.object({
+      reason_key: z.string().describe("the `reason_key` filter of GET /reviews for this group"),
+      stage: z.enum(reviewStages),
+      label: z.string().describe("the reason in plain words"),
+      count: z.number().int().describe("pending items"),
+    }),
+  ),
 });
 
 const passage = z.object({

@@ -1,8 +1,14 @@
 import type { Queryable } from "../db/database.js";
 
-/** The families of migration 0009's review_counts; the keys' meaning is in that migration. */
+/** The families of review_counts; the keys' meaning is in migrations 0009 and 0017. */
 export type CountFamily =
-  "pending" | "escalated" | "decided" | "claim_latency" | "decision_latency" | "threads";
+  | "pending"
+  | "escalated"
+  | "decided"
+  | "claim_latency"
+  | "decision_latency"
+  | "threads"
+  | "pending_reason";
 
 export interface CountRow {
   family: CountFamily;

@@ -17,6 +17,25 @@ export async function votesOf(db: Queryable, reviewId: string): Promise<VoteRow[
   return rows;
 }
 
+/** The votes of several reviews in one statement (a page of the queue), by review id. */
+export async function votesOfMany(
+  db: Queryable,
+  reviewIds: readonly string[],
+): Promise<Map<string, VoteRow[]>> {
+  const { rows } = await db.query<VoteRow & { review_id: string }>(
+    `SELECT review_id, actor, decision_type, decision, created_at FROM review_votes
+     WHERE review_id = ANY($1::uuid[]) ORDER BY review_id, created_at, actor`,
+    [reviewIds],
+  );
+  const byReview = new Map<string, VoteRow[]>();
+  for (const { review_id, ...vote } of rows) {
+    const list = byReview.get(review_id) ?? [];
+    list.push(vote);
+    byReview.set(review_id, list);
+  }
+  return byReview;
+}
+
 export async function insertVote(
   db: Queryable,
   reviewId: string,

@@ -16,6 +16,8 @@ export interface ReviewRow {
   priority: number;
   risk_tier: string;
   reason: string;
+  /** Why it paused, as a key items with the same cause share (migration 0017 derives it). */
+  reason_key: string;
   trigger: ReviewTrigger;
   interrupt: HumanInterrupt;
   decision: Decision | null;
@@ -244,6 +246,7 @@ export interface QueueFilter {
   stage?: ReviewStage;
   riskTier?: string;
   queue?: "main" | "escalation";
+  reasonKey?: string;
   /** A reviewer's name for their live claims, null for unclaimed items. */
   assignee?: string | null;
   olderThanSeconds?: number;
@@ -278,6 +281,7 @@ export async function listQueue(
   if (filter.stage) where.push(`stage = ${param(filter.stage)}`);
   if (filter.riskTier) where.push(`risk_tier = ${param(filter.riskTier)}`);
   if (filter.queue) where.push(`queue = ${param(filter.queue)}`);
+  if (filter.reasonKey !== undefined) where.push(`reason_key = ${param(filter.reasonKey)}`);
   if (filter.assignee === null)
     where.push(`(claimed_by IS NULL OR claim_expires_at <= ${param(filter.now)})`);
   else if (filter.assignee) {
@@ -309,4 +313,36 @@ export async function listQueue(
        ORDER BY ${QUEUE_ORDER} LIMIT ${limit}`;
   const { rows } = await db.query<ReviewRow & { created_at_exact: string }>(sql, params);
   return rows;
+}
+
+export interface ReasonGroup {
+  reason_key: string;
+  stage: ReviewStage;
+  count: number;
+  /** The policy rule's description as a card in the group shows it (policy keys only). */
+  rule_description: string | null;
+}
+
+/**
+ * Pending reviews per reason key and stage, most first: the counts migration 0017's trigger
+ * keeps (a sum over a few rows), and for each policy key the description of its rule on the
+ * group's first card (in queue order: a seek on the reason index, however rare the key).
+ */
+export async function pendingReasonGroups(db: Queryable): Promise<ReasonGroup[]> {
+  const { rows } = await db.query<ReasonGroup & { count: string }>(
+    `SELECT g.reason_key, g.stage, g.count, d.description AS rule_description
+     FROM (SELECT key1 AS reason_key, key2 AS stage, sum(n) AS count FROM review_counts
+           WHERE family = 'pending_reason' GROUP BY key1, key2 HAVING sum(n) > 0) g
+     LEFT JOIN LATERAL (
+       SELECT m->>'description' AS description
+       FROM (SELECT interrupt FROM reviews r
+             WHERE g.reason_key LIKE 'policy:%' AND r.status = 'pending'
+               AND r.reason_key = g.reason_key ORDER BY ${QUEUE_ORDER} LIMIT 1) one,
+         jsonb_array_elements(coalesce(one.interrupt->'card'->'policy',
+           one.interrupt->'action_request'->'args'->'policy', '[]')) m
+       WHERE m->>'rule' = substr(g.reason_key, length('policy:') + 1)
+       LIMIT 1) d ON true
+     ORDER BY g.count DESC, g.reason_key, g.stage`,
+  );
+  return rows.map((r) => ({ ...r, count: Number(r.count) }));
 }

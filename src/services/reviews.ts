@@ -12,8 +12,9 @@ export {
   type DecisionResult,
 } from "./reviews/decide.js";
 export { decideMany, type BulkItem, type BulkItemResult } from "./reviews/decide-many.js";
-export type { Caller, ReviewServiceDeps } from "./reviews/deps.js";
+export { callerFor, type Caller, type ReviewServiceDeps } from "./reviews/deps.js";
 export { escalate } from "./reviews/escalate.js";
+export { listReasons, reasonLabel, type ReasonGroupView } from "./reviews/reasons.js";
 export { getReview, listReviews, reviewEvents, type ListFilter } from "./reviews/queue.js";
 export { versionOf, type ReviewListItem, type ReviewView } from "./reviews/views.js";
 export { castVote, type Ballot, type Voter, type VotingVerdict } from "./reviews/voting.js";

@@ -1,7 +1,7 @@
 import type { Child } from "hono/jsx";
 import { reviewStages, type ReviewStage } from "../graph/decision.js";
-import type { ReviewListItem } from "../services/reviews.js";
-import { Age, capitalize, Due, RiskBadge, StageBadge } from "./format.js";
+import type { ReasonGroupView, ReviewListItem } from "../services/reviews.js";
+import { Age, capitalize, Due, REJECT_REASONS, RiskBadge, StageBadge } from "./format.js";
 
 /** The queue's filters; they travel with every link so j/k and "next" stay within them. */
 export interface UiFilter {
@@ -9,6 +9,8 @@ export interface UiFilter {
   risk_tier?: "low" | "medium" | "high";
   queue?: "main" | "escalation";
   who?: "mine" | "unclaimed";
+  /** A reason key (GET /reviews/reasons): only the items that paused for it. */
+  reason?: string;
 }
 
 const CHOICES = {
@@ -16,7 +18,7 @@ const CHOICES = {
   risk_tier: ["low", "medium", "high"],
   queue: ["main", "escalation"],
   who: ["mine", "unclaimed"],
-} as const satisfies Record<keyof UiFilter, readonly string[]>;
+} as const satisfies Record<Exclude<keyof UiFilter, "reason">, readonly string[]>;
 
 /** Reads the filters from a query, ignoring values that are not choices (a page never 400s on them). */
 export function readFilter(query: (name: string) => string | undefined): UiFilter {
@@ -25,6 +27,9 @@ export function readFilter(query: (name: string) => string | undefined): UiFilte
     const value = query(name);
     if (value && (values as readonly string[]).includes(value)) filter[name] = value;
   }
+  // Keys are free text (policy rule ids); only their length is bounded, and JSX escapes them.
+  const reason = query("reason");
+  if (reason && reason.length <= 200) filter.reason = reason;
   return filter;
 }
 
@@ -49,6 +54,7 @@ export function listFilter(filter: UiFilter, actor: string) {
     stage: filter.stage,
     risk_tier: filter.risk_tier,
     queue: filter.queue,
+    reason_key: filter.reason,
     assignee: filter.who === "mine" ? actor : filter.who === "unclaimed" ? "none" : undefined,
   };
 }
@@ -74,8 +80,15 @@ function Select(props: {
   );
 }
 
+/** A queue item with its card version, which a batch decision is checked against. */
+export type QueueItem = ReviewListItem & { version?: string };
+
 export interface QueuePageInput {
-  items: ReviewListItem[];
+  items: QueueItem[];
+  /** The pending items grouped by reason, largest first. */
+  reasons: ReasonGroupView[];
+  /** Whether every item on the page starts ticked (`?select=all`). */
+  selectAll: boolean;
   filter: UiFilter;
   me: string;
   now: Date;
@@ -91,11 +104,20 @@ function ClaimedBy(props: { item: ReviewListItem; me: string }) {
   return by === props.me ? <strong>you</strong> : <>{by}</>;
 }
 
-function QueueRow(props: { item: ReviewListItem; filter: UiFilter; me: string; now: Date }) {
+function QueueRow(props: {
+  item: QueueItem;
+  filter: UiFilter;
+  me: string;
+  now: Date;
+  picked: boolean;
+}) {
   const { item, now } = props;
   const href = `/ui/reviews/${item.review_id}${filterQuery(props.filter)}`;
   return (
     <tr class="row" data-href={href}>
+      <td class="pick">
+        <PickBox item={item} checked={props.picked} />
+      </td>
       <td>
         <a class="reason" href={href}>
           {capitalize(item.reason)}
@@ -172,13 +194,26 @@ const FILTERS: {
   },
 ];
 
-function Filters(props: { filter: UiFilter }) {
+function Filters(props: { filter: UiFilter; reasons: ReasonGroupView[] }) {
   const { filter } = props;
+  const reasons: [string, string][] = props.reasons.map((g) => [
+    g.reason_key,
+    `${capitalize(g.label)} (${g.count})`,
+  ]);
+  // A reason with nothing left waiting still shows as chosen.
+  if (filter.reason && !reasons.some(([key]) => key === filter.reason))
+    reasons.push([filter.reason, filter.reason]);
   return (
     <form class="filters" id="filters" method="get" action="/ui" aria-label="Filter the queue">
       {FILTERS.map((f) => (
         <Select name={f.name} label={f.label} value={filter[f.name]} options={f.options} />
       ))}
+      <Select
+        name="reason"
+        label="Reason"
+        value={filter.reason}
+        options={[["", "Any reason"], ...reasons]}
+      />
       <button type="submit">Filter</button>
       {Object.keys(filter).length > 0 && <a href="/ui">Clear filters</a>}
     </form>
@@ -191,6 +226,9 @@ function QueueTable(props: { children: Child }) {
       <caption class="sr-only">Items waiting for review, most urgent first</caption>
       <thead>
         <tr>
+          <th scope="col">
+            <span class="sr-only">Select</span>
+          </th>
           <th scope="col">Why it is here · question</th>
           <th scope="col">Stage</th>
           <th scope="col">Risk</th>
@@ -204,6 +242,99 @@ function QueueTable(props: { children: Child }) {
   );
 }
 
+/**
+ * An item's tick box. It belongs to the batch form by its `form` attribute (the table sits
+ * outside it), and carries the card version the page showed, so a changed item is refused alone.
+ */
+function PickBox(props: { item: QueueItem; checked: boolean }) {
+  const { item } = props;
+  if (item.version === undefined) return null;
+  return (
+    <input
+      type="checkbox"
+      name="item"
+      form="batch"
+      value={`${item.review_id}:${item.version}`}
+      checked={props.checked}
+      aria-label={`Select: ${item.question}`}
+    />
+  );
+}
+
+/**
+ * Approve or reject the ticked items together: a plain form POST (no script needed), checked
+ * by the same origin rules as every form of the page. Each item is still decided on its own.
+ */
+function BatchForm(props: { filter: UiFilter; count: number }) {
+  const { filter } = props;
+  return (
+    <form
+      id="batch"
+      class="batch"
+      method="post"
+      action="/ui/reviews/batch"
+      aria-labelledby="batch-title"
+    >
+      <h3 id="batch-title">Decide the selected items together</h3>
+      <p class="hint">
+        Each item is decided as if on its own: an item that needs two approvals gets your vote, and
+        one that changed since this page loaded is left for you to look at again.{" "}
+        <a href={`/ui${filterQuery(filter, { select: "all" })}`} id="select-all">
+          Select all {props.count} {filter.reason ? "with this reason " : ""}on this page
+        </a>{" "}
+        · <a href={`/ui${filterQuery(filter)}`}>Select none</a>
+      </p>
+      <input type="hidden" name="back" value={filterQuery(filter)} />
+      <div class="field">
+        <label for="batch-comment">Comment for the record (optional for approvals)</label>
+        <input type="text" id="batch-comment" name="comment" maxlength={5000} autocomplete="off" />
+      </div>
+      <fieldset class="reasons-list">
+        <legend class="hint">
+          To reject: choose at least one reason, or say why in the comment.
+        </legend>
+        {REJECT_REASONS.map((r) => (
+          <label>
+            <input type="checkbox" name="reasons" value={r.value} /> {r.label}
+          </label>
+        ))}
+      </fieldset>
+      <div class="buttons">
+        <button type="submit" name="action" value="approve" class="primary">
+          Approve selected
+        </button>
+        <button type="submit" name="action" value="reject" class="danger">
+          Reject selected
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The queue by reason: each group a link to its items, and to them all ticked. */
+function ReasonGroups(props: { reasons: ReasonGroupView[] }) {
+  if (props.reasons.length === 0) return null;
+  return (
+    <section class="panel" aria-labelledby="reasons-title">
+      <h2 id="reasons-title">Items that share a reason</h2>
+      <ul class="reason-groups">
+        {props.reasons.map((g) => {
+          const only = filterQuery({ reason: g.reason_key });
+          const all = filterQuery({ reason: g.reason_key }, { select: "all" });
+          return (
+            <li data-reason={g.reason_key}>
+              <a href={`/ui${only}`}>
+                {g.count} {g.count === 1 ? "item" : "items"}: {g.label}
+              </a>{" "}
+              · <a href={`/ui${all}`}>select all with this reason</a>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
 export function QueueBody(props: QueuePageInput) {
   const { filter, items } = props;
   const filtered = Object.keys(filter).length > 0;
@@ -211,8 +342,9 @@ export function QueueBody(props: QueuePageInput) {
     <>
       <h1>Waiting for review</h1>
       {props.flash}
+      <ReasonGroups reasons={props.reasons} />
       <section class="panel">
-        <Filters filter={filter} />
+        <Filters filter={filter} reasons={props.reasons} />
       </section>
       <section class="panel" aria-labelledby="queue-title">
         <h2 id="queue-title" class="sr-only">
@@ -227,10 +359,17 @@ export function QueueBody(props: QueuePageInput) {
         ) : (
           <QueueTable>
             {items.map((item) => (
-              <QueueRow item={item} filter={filter} me={props.me} now={props.now} />
+              <QueueRow
+                item={item}
+                filter={filter}
+                me={props.me}
+                now={props.now}
+                picked={props.selectAll}
+              />
             ))}
           </QueueTable>
         )}
+        {items.length > 0 && <BatchForm filter={filter} count={items.length} />}
         <div class="pager">
           <span>{props.paged && <a href={`/ui${filterQuery(filter)}`}>← First page</a>}</span>
           <span>
@@ -243,7 +382,7 @@ export function QueueBody(props: QueuePageInput) {
         </div>
         <p class="hint">
           Most urgent first: highest risk and lowest scores, then the oldest. <kbd>j</kbd>/
-          <kbd>k</kbd> move, <kbd>Enter</kbd> opens.
+          <kbd>k</kbd> move, <kbd>Enter</kbd> opens, <kbd>x</kbd> ticks.
         </p>
       </section>
     </>

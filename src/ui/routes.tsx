@@ -4,7 +4,14 @@ import { z } from "zod";
 import type { ApiEnv } from "../api/app.js";
 import { requireRole } from "../api/auth.js";
 import type { QueueCursor } from "../repositories/reviews.js";
-import { decodeCursor, getReview, listReviews, type ReviewView } from "../services/reviews.js";
+import {
+  decodeCursor,
+  getReview,
+  listReasons,
+  listReviews,
+  type ReviewView,
+} from "../services/reviews.js";
+import { addBatchDecisions, BATCH_LIMIT } from "./batch.js";
 import { Confirmation } from "./confirmation.js";
 import { addDocumentPages } from "./document-routes.js";
 import { uiErrorResponse } from "./errors.js";
@@ -59,14 +66,21 @@ export function uiRoutes(): Hono<ApiEnv> {
       );
     }
     const deps = c.var.services.reviews;
-    const { items, next_cursor } = await listReviews(deps, {
-      ...listFilter(filter, c.var.actor),
-      limit: PAGE_SIZE,
-      cursor,
-    });
+    const [{ items, next_cursor }, reasons] = await Promise.all([
+      listReviews(deps, {
+        ...listFilter(filter, c.var.actor),
+        // A reason's items on one page, as many as one batch decision takes.
+        limit: filter.reason ? BATCH_LIMIT : PAGE_SIZE,
+        cursor,
+        with_versions: true,
+      }),
+      listReasons(deps),
+    ]);
     const body = (
       <QueueBody
         items={items}
+        reasons={reasons}
+        selectAll={c.req.query("select") === "all"}
         filter={filter}
         me={c.var.actor}
         now={deps.now()}
@@ -134,6 +148,9 @@ export function uiRoutes(): Hono<ApiEnv> {
     );
     return sendPage(c, 200, `Review: ${shorten(view.question, 60)}`, body, "review");
   });
+
+  // Approve selected / Reject selected on the queue.
+  addBatchDecisions(app);
 
   // The curation queue and a document's page.
   addDocumentPages(app);

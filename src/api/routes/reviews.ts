@@ -13,16 +13,19 @@ import {
   listReviewsQuery,
   reviewEventsResponse,
   reviewListResponse,
+  reviewReasonsResponse,
   reviewResponse,
   waitQuery,
 } from "../schemas.js";
 import {
+  callerFor,
   claim,
   decide,
   decideMany,
   decodeCursor,
   getReview,
   heartbeat,
+  listReasons,
   listReviews,
   release,
   reviewEvents,
@@ -30,10 +33,7 @@ import {
 } from "../../services/reviews.js";
 import { getThread, waitForThread } from "../../services/threads.js";
 
-function caller(c: Context<ApiEnv>): Caller {
-  const p = c.var.principal;
-  return { name: p.name, admin: p.open || p.role === "admin" };
-}
+const caller = (c: Context<ApiEnv>): Caller => callerFor(c.var.principal);
 
 const reviewers = requireRole("reviewer", "admin");
 const reviewPath = z.object({ reviewId: uuidParam });
@@ -51,6 +51,19 @@ const listRoute = createRoute({
   responses: {
     200: { description: "A page of reviews", content: json(reviewListResponse) },
     ...errors.query,
+  },
+});
+
+const reasonsRoute = createRoute({
+  method: "get",
+  path: "/reasons",
+  tags,
+  summary: "Pending items grouped by why they paused (to decide a group together)",
+  description: `${description} Each group's \`reason_key\` is the \`reason_key\` filter of GET /reviews; decide the items it lists with POST /reviews/decisions.`,
+  middleware: [reviewers] as const,
+  responses: {
+    200: { description: "Groups, largest first", content: json(reviewReasonsResponse) },
+    ...errors.common,
   },
 });
 
@@ -139,51 +152,57 @@ export function reviewRoutes() {
       c.json(await lease(c.var.services.reviews, c.req.valid("param").reviewId, caller(c)), 200),
     );
   }
-  return group
-    .openapi(listRoute, async (c) => {
-      const q = c.req.valid("query");
-      const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-      if (q.cursor !== undefined && !cursor) {
-        throw new ApiError(400, "invalid_cursor", "cursor is not one this API returned");
-      }
-      const assignee = q.assignee === "me" ? c.var.actor : q.assignee;
-      return c.json(await listReviews(c.var.services.reviews, { ...q, assignee, cursor }), 200);
-    })
-    .openapi(getRoute, async (c) =>
-      c.json(await getReview(c.var.services.reviews, c.req.valid("param").reviewId), 200),
-    )
-    .openapi(eventsRoute, async (c) =>
-      c.json({ items: await reviewEvents(c.var.db, c.req.valid("param").reviewId) }, 200),
-    )
-    .openapi(bulkDecisionRoute, async (c) => {
-      const { items, decision } = c.req.valid("json");
-      const results = await decideMany(c.var.services.reviews, items, decision, caller(c));
-      const refused = results.filter((r) => r.outcome === "refused").length;
-      return c.json({ decided: results.length - refused, refused, results }, 200);
-    })
-    .openapi(decisionRoute, async (c) => {
-      const { reviewId } = c.req.valid("param");
-      const { wait } = c.req.valid("query");
-      const { version, ...decision } = c.req.valid("json");
-      const { watch, ...result } = await decide(
-        c.var.services.reviews,
-        reviewId,
-        decision,
-        caller(c),
-        { version, watchThread: wait !== undefined && wait > 0 },
-      );
-      try {
-        const thread =
-          watch && result.outcome === "decided"
-            ? // The decision queued the resume run: the thread is not settled until it ends.
-              await waitForThread(c.var.services.threads, result.thread_id, wait!, {
-                watch,
-                knownUnsettled: true,
-              })
-            : await getThread(c.var.db, result.thread_id);
-        return c.json({ outcome: result.outcome, review: result.review, thread }, 200);
-      } finally {
-        watch?.close();
-      }
-    });
+  return (
+    group
+      .openapi(listRoute, async (c) => {
+        const q = c.req.valid("query");
+        const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+        if (q.cursor !== undefined && !cursor) {
+          throw new ApiError(400, "invalid_cursor", "cursor is not one this API returned");
+        }
+        const assignee = q.assignee === "me" ? c.var.actor : q.assignee;
+        return c.json(await listReviews(c.var.services.reviews, { ...q, assignee, cursor }), 200);
+      })
+      // Before /{reviewId}, which would take "reasons" for an id.
+      .openapi(reasonsRoute, async (c) =>
+        c.json({ items: await listReasons(c.var.services.reviews) }, 200),
+      )
+      .openapi(getRoute, async (c) =>
+        c.json(await getReview(c.var.services.reviews, c.req.valid("param").reviewId), 200),
+      )
+      .openapi(eventsRoute, async (c) =>
+        c.json({ items: await reviewEvents(c.var.db, c.req.valid("param").reviewId) }, 200),
+      )
+      .openapi(bulkDecisionRoute, async (c) => {
+        const { items, decision } = c.req.valid("json");
+        const results = await decideMany(c.var.services.reviews, items, decision, caller(c));
+        const refused = results.filter((r) => r.outcome === "refused").length;
+        return c.json({ decided: results.length - refused, refused, results }, 200);
+      })
+      .openapi(decisionRoute, async (c) => {
+        const { reviewId } = c.req.valid("param");
+        const { wait } = c.req.valid("query");
+        const { version, ...decision } = c.req.valid("json");
+        const { watch, ...result } = await decide(
+          c.var.services.reviews,
+          reviewId,
+          decision,
+          caller(c),
+          { version, watchThread: wait !== undefined && wait > 0 },
+        );
+        try {
+          const thread =
+            watch && result.outcome === "decided"
+              ? // The decision queued the resume run: the thread is not settled until it ends.
+                await waitForThread(c.var.services.threads, result.thread_id, wait!, {
+                  watch,
+                  knownUnsettled: true,
+                })
+              : await getThread(c.var.db, result.thread_id);
+          return c.json({ outcome: result.outcome, review: result.review, thread }, 200);
+        } finally {
+          watch?.close();
+        }
+      })
+  );
 }

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Principal } from "../../auth/principal.js";
 import type { RunSignals } from "../../runs/thread-events.js";
 import type { LocalWorker } from "../../runs/held-slot.js";
 import type { EmitEvent } from "../../webhooks/emit.js";
@@ -22,4 +23,9 @@ export interface Caller {
   name: string;
   /** Admins may take over claims and settle disputed items. */
   admin: boolean;
+}
+
+/** The caller a key or a signed-in reviewer stands for. */
+export function callerFor(principal: Principal): Caller {
+  return { name: principal.name, admin: principal.open || principal.role === "admin" };
 }

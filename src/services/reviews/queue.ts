@@ -1,7 +1,7 @@
 import type { Queryable } from "../../db/database.js";
 import type { ReviewStage } from "../../graph/decision.js";
 import { eventsOf } from "../../repositories/review-events.js";
-import { votesOf } from "../../repositories/review-votes.js";
+import { votesOf, votesOfMany } from "../../repositories/review-votes.js";
 import {
   findReview,
   listQueue,
@@ -11,31 +11,36 @@ import {
 import { notFound } from "../errors.js";
 import { encodeCursor } from "./cursor.js";
 import type { ReviewServiceDeps } from "./deps.js";
-import { toListItem, toView, type ReviewListItem, type ReviewView } from "./views.js";
+import { toListItem, toView, versionOf, type ReviewListItem, type ReviewView } from "./views.js";
 
 export interface ListFilter {
   status?: ReviewStatus;
   stage?: ReviewStage;
   risk_tier?: string;
   queue?: "main" | "escalation";
+  /** Only items that paused for this reason (see ./reasons.ts). */
+  reason_key?: string;
   /** "none" for unclaimed items, or a reviewer's name. */
   assignee?: string;
   older_than?: number;
   limit: number;
   cursor?: QueueCursor;
+  /** Each item's card `version` too (one more statement), for a page that decides several. */
+  with_versions?: boolean;
 }
 
 /** One page of the queue, highest priority and oldest first. */
 export async function listReviews(
   deps: Pick<ReviewServiceDeps, "pool" | "now">,
   filter: ListFilter,
-): Promise<{ items: ReviewListItem[]; next_cursor: string | null }> {
+): Promise<{ items: (ReviewListItem & { version?: string })[]; next_cursor: string | null }> {
   const now = deps.now();
   const rows = await listQueue(deps.pool, {
     status: filter.status,
     stage: filter.stage,
     riskTier: filter.risk_tier,
     queue: filter.queue,
+    reasonKey: filter.reason_key,
     assignee: filter.assignee === "none" ? null : filter.assignee,
     olderThanSeconds: filter.older_than,
     after: filter.cursor,
@@ -45,8 +50,18 @@ export async function listReviews(
   });
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
+  const votes = filter.with_versions
+    ? await votesOfMany(
+        deps.pool,
+        page.map((r) => r.review_id),
+      )
+    : undefined;
   return {
-    items: page.map((r) => toListItem(r, now)),
+    items: page.map((r) =>
+      votes
+        ? { ...toListItem(r, now), version: versionOf(r, votes.get(r.review_id) ?? []) }
+        : toListItem(r, now),
+    ),
     next_cursor: rows.length > filter.limit && last ? encodeCursor(last) : null,
   };
 }

@@ -13,6 +13,8 @@ export interface ReviewListItem {
   priority: number;
   risk_tier: string;
   reason: string;
+  /** The reason as a key items with the same cause share, e.g. "retrieval:no_passages". */
+  reason_key: string;
   question: string;
   queue: "main" | "escalation";
   claimed_by: string | null;
@@ -64,6 +66,7 @@ export function toListItem(row: ReviewRow, now: Date): ReviewListItem {
     priority: row.priority,
     risk_tier: row.risk_tier,
     reason: row.reason,
+    reason_key: row.reason_key,
     question: cardOf(row).question,
     queue: row.queue,
     claimed_by: claim?.by ?? null,

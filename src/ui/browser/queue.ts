@@ -1,4 +1,7 @@
-/** The queue page: j/k move the selection, Enter/o open it, filters apply on change. */
+/**
+ * The queue page: j/k move the selection, Enter/o open it, filters apply on change, x ticks the
+ * selected item for a batch decision.
+ */
 import { all, byId, showLocalTimes, startShortcuts } from "./common.js";
 
 const keys = startShortcuts();
@@ -26,7 +29,8 @@ function open(): void {
 select(0);
 rows.forEach((row, k) => {
   row.addEventListener("click", (e) => {
-    if (e.target instanceof Element && e.target.closest("a")) return;
+    // A link, or the tick box's cell (ticking an item must not open it).
+    if (e.target instanceof Element && e.target.closest("a, td.pick")) return;
     select(k);
     open();
   });
@@ -34,6 +38,10 @@ rows.forEach((row, k) => {
 keys.j = () => select(index + 1);
 keys.k = () => select(index - 1);
 keys.o = open;
+keys.x = () => {
+  const box = rows[index]?.querySelector<HTMLInputElement>("td.pick input[type=checkbox]");
+  if (box) box.checked = !box.checked;
+};
 keys.Enter = (e) => {
   if (e.target !== document.body) return false;
   open();
