@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { routes } from "../evals/dataset.js";
 import { MAX_TEMPLATE_CHARS, TEMPLATE_NAMES } from "../prompts/template.js";
 import { auditEventSchema } from "./threshold-schemas.js";
 
@@ -26,7 +27,7 @@ const dryRunMetrics = z
   .openapi("PromptDryRunMetrics");
 
 const caseOutcome = z.object({
-  route: z.string().nullable(),
+  route: z.enum(routes).nullable(),
   correct: z.boolean().nullable(),
   judge_score: z.number().nullable(),
   judge_flags: z.array(z.string()),

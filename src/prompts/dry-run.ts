@@ -160,3 +160,42 @@ function metricsOf(s: EvalSummary): DryRunMetrics {
     judge_kappa: s.judge_agreement.kappa,
   };
 }
+
+const METRIC_LINES: [keyof DryRunMetrics, string][] = [
+  ["auto_answer_rate", "answered unreviewed"],
+  ["leak_rate", "leaks (unreviewed, should not be)"],
+  ["review_share", "sent to review"],
+  ["correct_share", "drafts correct vs reference"],
+  ["mean_f1", "mean token F1"],
+  ["route_accuracy", "route accuracy"],
+  ["escalation_precision", "escalation precision"],
+  ["escalation_recall", "escalation recall"],
+  ["judge_kappa", "judge-human kappa"],
+];
+
+/** A dry run for people: each metric before → after, then the cases that changed. */
+export function formatDryRun(result: DryRunResult): string {
+  const show = (v: DryRunMetrics[keyof DryRunMetrics]) =>
+    typeof v === "number" ? v.toFixed(3) : v === null ? "-" : String(v);
+  const lines = [
+    `dry run over ${result.case_ids.length} cases of ${result.dataset} (${result.provider}, thresholds retrieval ${result.thresholds.retrieval}, judge ${result.thresholds.judge})`,
+    `${"metric".padEnd(36)}${"before".padStart(8)}${"after".padStart(8)}`,
+    ...METRIC_LINES.map(([key, label]) => {
+      const [a, b] = [result.before[key], result.after[key]];
+      const mark = show(a) === show(b) ? "" : "  *";
+      return `${label.padEnd(36)}${show(a).padStart(8)}${show(b).padStart(8)}${mark}`;
+    }),
+  ];
+  const errors = result.after.errors + result.before.errors;
+  if (errors) lines.push(`errors: ${result.before.errors} before, ${result.after.errors} after`);
+  lines.push(`${result.changed.length} of ${result.case_ids.length} cases changed`);
+  for (const c of result.changed) {
+    const o = (x: CaseOutcome) =>
+      x.error
+        ? `error: ${x.error}`
+        : `${x.route}, ${x.correct === null ? "unlabelled" : x.correct ? "correct" : "wrong"}` +
+          (x.judge_flags.length ? ` [${x.judge_flags.join(", ")}]` : "");
+    lines.push(`  ${c.id}: ${o(c.before)} → ${o(c.after)}`);
+  }
+  return lines.join("\n");
+}
