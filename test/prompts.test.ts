@@ -1,3 +1,7 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { threadResponse } from "../src/api/schemas.js";
 import { exportExamples } from "../src/evals/export.js";
@@ -20,6 +24,7 @@ import { BedrockStandIn, systemText } from "./support/bedrock-stand-in.js";
 import { testDatabases } from "./support/databases.js";
 import { QUESTIONS } from "./support/flow.js";
 import { createKeys, testEnv, useHarness, type Harness } from "./support/harness.js";
+import { listen } from "./support/http.js";
 import { until } from "./support/until.js";
 
 type Headers = Record<string, string>;
@@ -383,11 +388,12 @@ describe.each(testDatabases)("what the model is sent ($name)", (kind) => {
   });
   afterAll(() => standIn.close());
   beforeEach(() => standIn.reset());
+  // A getter: the providers are made in the beforeAll above, before the harness starts.
   const h = useHarness(kind, {
     get providers() {
       return providers;
     },
-  } as Parameters<typeof useHarness>[1]);
+  });
 
   const script = () =>
     standIn
@@ -465,6 +471,82 @@ describe.each(testDatabases.filter((k) => k.name === "postgres"))(
       } finally {
         await other.close();
       }
+    });
+  },
+);
+
+/** `npm run prompts -- ARGS` as a child process. */
+function promptsCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "src/cli/prompts.ts", ...args],
+      { cwd: process.cwd(), env: { PATH: process.env.PATH } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe.each(testDatabases.filter((k) => k.name === "pglite"))(
+  "npm run prompts ($name)",
+  (kind) => {
+    const h = useHarness(kind);
+    let server: Awaited<ReturnType<typeof listen>>;
+    let dir: string;
+    let admin: string[];
+    let reviewer: string[];
+
+    beforeAll(async () => {
+      server = await listen(h);
+      dir = await mkdtemp(path.join(tmpdir(), "signoff-prompts-cli-"));
+      const keys = await createKeys(h, { ops: "admin", rita: "reviewer" });
+      const key = (headers: Headers) => headers.authorization!.replace("Bearer ", "");
+      admin = ["--api", server.url, "--key", key(keys.ops)];
+      reviewer = ["--api", server.url, "--key", key(keys.rita)];
+    });
+    afterAll(async () => {
+      await server?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it("explains itself and refuses bad arguments before calling the server", async () => {
+      const help = await promptsCli(["--help"]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain("npm run prompts -- propose TEMPLATE --file FILE");
+      expect(help.stdout).toContain("offline.max_sentences");
+      expect((await promptsCli([])).code).toBe(2);
+      expect((await promptsCli(["propose", "router", "--file", "x"])).code).toBe(2);
+      const noReason = await promptsCli(["reject", "generator:1", ...admin]);
+      expect([noReason.code, noReason.stderr]).toEqual([
+        2,
+        expect.stringContaining("reject needs --comment"),
+      ]);
+    });
+
+    it("proposes from a file, shows the diff, dry-runs, and an admin approves", async () => {
+      const file = path.join(dir, "generator.txt");
+      await writeFile(file, `${GENERATOR_SYSTEM_PROMPT}\noffline.max_sentences: 1\n`);
+      const proposed = await promptsCli(["propose", "generator", "--file", file, ...reviewer]);
+      expect(proposed.stdout).toContain("proposed generator v2");
+
+      const shown = await promptsCli(["show", "generator:2", ...reviewer]);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toContain("+offline.max_sentences: 1");
+
+      const dry = await promptsCli(["dry-run", "generator:2", "--sample", "4", ...reviewer]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toMatch(/dry run over 4 cases of .*seed\.jsonl \(offline/);
+      expect(dry.stdout).toContain("answered unreviewed");
+
+      const denied = await promptsCli(["approve", "generator:2", ...reviewer]);
+      expect([denied.code, denied.stderr]).toEqual([1, expect.stringContaining("403")]);
+      const approved = await promptsCli(["approve", "generator:2", ...admin]);
+      expect(approved.stdout).toContain(
+        "generator v2 is active; runs starting now use it (v1 superseded)",
+      );
+      const list = await promptsCli(["list", ...reviewer]);
+      expect(list.stdout).toContain("active generator: v2, approved by ops");
     });
   },
 );
