@@ -59,6 +59,14 @@ export const envSchema = z.object({
   THRESHOLDS_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   GATE_LIVE_WINDOW_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   GATE_LIVE_CONFIDENCE: z.coerce.number().gt(0).lt(1).default(0.95),
+  /**
+   * Prompts as approved data (migration 0016): how long a process reuses the active template
+   * versions between runs without a change signal (as THRESHOLDS_CACHE_SECONDS), the eval set a
+   * proposal's dry run samples (default evals/datasets/seed.jsonl) and how many of its cases.
+   */
+  PROMPTS_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  PROMPT_DRY_RUN_DATASET: z.string().min(1).optional(),
+  PROMPT_DRY_RUN_SAMPLE: z.coerce.number().int().min(1).max(500).default(12),
   /** JSON file with the guard's policy rules; the built-in policy is used when absent. */
   POLICY_FILE: z.string().min(1).optional(),
 

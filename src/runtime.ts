@@ -22,6 +22,9 @@ import type { ReviewServiceDeps } from "./services/reviews.js";
 import { WebhookDeliverer } from "./webhooks/deliverer.js";
 import { ActiveThresholds } from "./runs/active-thresholds.js";
 import type { ThresholdServiceDeps } from "./services/thresholds.js";
+import { ActivePrompts } from "./runs/active-prompts.js";
+import { SEED_DATASET_FILE } from "./prompts/dry-run.js";
+import { seedBuiltInPrompts, type PromptServiceDeps } from "./services/prompts.js";
 
 /** Everything a process needs, built once: the composition root. */
 export interface Runtime {
@@ -43,6 +46,8 @@ export interface Runtime {
   reviewDeps: ReviewServiceDeps;
   /** The live loop's services: threshold versions and the live rate (the API and the CLI). */
   thresholdDeps: ThresholdServiceDeps;
+  /** Prompt template versions: proposals, dry runs, decisions (the API). */
+  promptDeps: PromptServiceDeps;
   /** Present when this process runs workers (with them the review sweeper and webhook deliverer). */
   worker?: Worker;
   sweeper?: Sweeper;
@@ -106,6 +111,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const { applied } = await untilDatabaseAnswers(() => migrate(db.pool), logger);
     logger.info({ database: db.description, applied }, "database ready");
     if (env.SEED_SAMPLE_KB) await seedSampleKnowledgeBase(db.pool, logger);
+    const seeded = await seedBuiltInPrompts(db.pool);
+    if (seeded.length) {
+      logger.info({ templates: seeded.map((r) => r.template) }, "seeded the built-in prompts");
+    }
     const policy = await loadPolicy(env.POLICY_FILE);
     const providers = options.providers ?? (await createProviders(env, db.pool));
     // The stock tables, each checkpoint and write batch in one statement.
@@ -127,6 +136,21 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       signals,
       defaults: defaultThresholds,
     };
+    const prompts = new ActivePrompts({
+      db: db.pool,
+      ttlMs: env.PROMPTS_CACHE_SECONDS * 1000,
+      signals,
+    });
+    const promptDeps: PromptServiceDeps = {
+      pool: db.pool,
+      signals,
+      context,
+      thresholds: async () => (await thresholds.current()).thresholds,
+      dryRun: {
+        dataset: env.PROMPT_DRY_RUN_DATASET ?? SEED_DATASET_FILE,
+        sample: env.PROMPT_DRY_RUN_SAMPLE,
+      },
+    };
     const executorDeps: ExecutorDeps = {
       pool: db.pool,
       graph,
@@ -136,6 +160,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       signals,
       durability: env.CHECKPOINT_DURABILITY,
       thresholds,
+      prompts,
     };
     const worker = options.startWorker
       ? new Worker({
@@ -196,6 +221,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       executorDeps,
       reviewDeps,
       thresholdDeps,
+      promptDeps,
       worker,
       sweeper,
       deliverer,
@@ -203,6 +229,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         await Promise.all([worker?.stop(), sweeper?.stop(), deliverer?.stop()]);
         await notifications?.stop();
         thresholds.close();
+        prompts.close();
         if (!options.database) await db.close();
       },
     };

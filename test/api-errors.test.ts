@@ -483,6 +483,12 @@ describe.each(testDatabases)("bad input gets a documented 4xx JSON error ($name)
         "/thresholds/{versionId}",
         "/thresholds/{versionId}/approve",
         "/thresholds/{versionId}/reject",
+        "/prompts",
+        "/prompts/proposals",
+        "/prompts/{versionId}",
+        "/prompts/{versionId}/dry-run",
+        "/prompts/{versionId}/approve",
+        "/prompts/{versionId}/reject",
       ].sort(),
     );
     const decisionSchema =

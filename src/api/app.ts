@@ -51,6 +51,8 @@ import type { CurationDeps, CurationSettings } from "../knowledge/curation.js";
 const DEFAULT_TOKEN_TTL_SECONDS = 604_800;
 import type { ThresholdServiceDeps } from "../services/thresholds.js";
 import { gateRoutes, thresholdRoutes, type GateLiveDefaults } from "./routes/thresholds.js";
+import type { PromptServiceDeps } from "../services/prompts.js";
+import { promptRoutes } from "./routes/prompts.js";
 
 export interface Services {
   threads: ThreadServiceDeps;
@@ -61,6 +63,7 @@ export interface Services {
   logger: Logger;
   curation: CurationDeps;
   thresholds: ThresholdServiceDeps;
+  prompts: PromptServiceDeps;
 }
 
 export type ApiEnv = {
@@ -114,6 +117,8 @@ export interface AppDeps {
   /** The live loop: threshold versions, and the live rate's default window and confidence. */
   thresholds: ThresholdServiceDeps;
   gateLive: GateLiveDefaults;
+  /** Prompt template versions: proposals, dry runs (with the runtime's providers), decisions. */
+  prompts: PromptServiceDeps;
 }
 
 /** The app over a runtime's database, signals and policies. */
@@ -149,6 +154,7 @@ export function createAppFor(
     }),
     demoEnabled: runtime.env.DEMO_ENABLED,
     thresholds: runtime.thresholdDeps,
+    prompts: runtime.promptDeps,
     gateLive: {
       windowDays: runtime.env.GATE_LIVE_WINDOW_DAYS,
       confidence: runtime.env.GATE_LIVE_CONFIDENCE,
@@ -210,6 +216,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       },
     },
     thresholds: deps.thresholds,
+    prompts: deps.prompts,
   };
   const threadTokens =
     deps.threadTokens ?? new ThreadTokens({ ttlSeconds: DEFAULT_TOKEN_TTL_SECONDS, now: deps.now });
@@ -266,7 +273,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
       name: "signoff",
       openapi: "/openapi.json",
       docs: "/docs",
-      endpoints: ["/threads", "/batches", "/reviews", "/documents", "/langgraph"],
+      endpoints: ["/threads", "/batches", "/reviews", "/documents", "/prompts", "/langgraph"],
     }),
   );
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
@@ -300,6 +307,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<ApiEnv> {
     metricsRoutes(processMetrics, { ...deps.gateLive, defaults: deps.thresholds.defaults }),
   );
   app.route("/thresholds", thresholdRoutes());
+  app.route("/prompts", promptRoutes());
   app.route("/gate", gateRoutes(deps.gateLive));
   app.route("/datasets", datasetRoutes());
   app.route("/ui", uiRoutes());

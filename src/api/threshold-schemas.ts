@@ -39,18 +39,21 @@ export const thresholdListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+/** An entry of the audit trail of what is not a review (audit_events, migration 0011). */
+export const auditEventSchema = z
+  .object({
+    event_id: z.string(),
+    type: z.string(),
+    actor: z.string(),
+    at: z.string(),
+    before: z.unknown(),
+    after: z.unknown(),
+  })
+  .openapi("AuditEvent");
+
 export const thresholdEventsResponse = z.object({
   version: thresholdVersionResponse,
-  events: z.array(
-    z.object({
-      event_id: z.string(),
-      type: z.string(),
-      actor: z.string(),
-      at: z.string(),
-      before: z.unknown(),
-      after: z.unknown(),
-    }),
-  ),
+  events: z.array(auditEventSchema),
 });
 
 export const proposalBody = z

@@ -17,6 +17,7 @@ import {
   type ThresholdServiceDeps,
 } from "../services/thresholds.js";
 import { parseCli } from "./args.js";
+import { describeDecision } from "./version-decisions.js";
 
 const USAGE = `Usage:
   npm run thresholds -- list                          active version, env defaults, history
@@ -201,32 +202,16 @@ async function run(deps: ThresholdServiceDeps, liveWindow: number, liveConfidenc
       );
       return;
     }
-    case "approve": {
-      const result = await approveThresholds(
-        deps,
-        await resolve(deps, ref),
-        requireBy(),
-        values.comment,
-      );
-      console.log(
-        result.changed
-          ? `v${result.version.version} (${pair(result.version)}) is active; runs starting now are gated by it` +
-              (result.superseded ? ` (v${result.superseded.version} superseded)` : "")
-          : `v${result.version.version} was already active; nothing changed`,
-      );
-      return;
-    }
+    case "approve":
     case "reject": {
-      const result = await rejectThresholds(
-        deps,
-        await resolve(deps, ref),
-        requireBy(),
-        values.comment,
-      );
+      const decide = command === "approve" ? approveThresholds : rejectThresholds;
+      const result = await decide(deps, await resolve(deps, ref), requireBy(), values.comment);
       console.log(
-        result.changed
-          ? `v${result.version.version} rejected; it will never gate anything`
-          : `v${result.version.version} was already rejected; nothing changed`,
+        describeDecision(command, result, {
+          name: `v${result.version.version} (${pair(result.version)})`,
+          effect: "runs starting now are gated by it",
+          never: "it will never gate anything",
+        }),
       );
       return;
     }

@@ -17,6 +17,8 @@ export const CHANNELS = {
   keys: "signoff_keys",
   /** Gate thresholds were approved (payload: version id): the next run reads them again. */
   thresholds: "signoff_thresholds",
+  /** A prompt template version was approved (payload: version id): the next run reads them again. */
+  prompts: "signoff_prompts",
 } as const;
 
 /** How the listener shows up in pg_stat_activity (operators, and tests, find it by it). */
@@ -216,6 +218,9 @@ export class NotificationListener {
         break;
       case CHANNELS.thresholds:
         signals.thresholdsChanged();
+        break;
+      case CHANNELS.prompts:
+        signals.promptsChanged();
         break;
     }
   }

@@ -70,6 +70,13 @@ export interface ExportedUserFeedback {
   at: string;
 }
 
+/** A prompt template version the thread's runs used (migration 0016). */
+export interface ExportedPromptVersion {
+  template: "generator" | "judge";
+  version: number;
+  version_id: string;
+}
+
 export interface ExampleMetadata {
   thread_id: string;
   label: ExampleLabel;
@@ -91,6 +98,11 @@ export interface ExampleMetadata {
   rejected_answer: string | null;
   judge: { score: number; rationale: string; [key: string]: unknown } | null;
   answer_provider: string | null;
+  /**
+   * The prompt template versions the thread's runs used, by template and version (more than one
+   * of a template when a version was approved between its runs); empty before migration 0016.
+   */
+  prompt_versions: ExportedPromptVersion[];
   citations: unknown[];
   decisions: ExportedDecision[];
   user_feedback: ExportedUserFeedback[];

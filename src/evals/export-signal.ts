@@ -200,6 +200,7 @@ export function exampleOf(row: ThreadExportRow, testShare: number): Candidate | 
       rejected_answer: label === "negative" ? rejected : null,
       judge: judge && typeof judge === "object" ? (judge as ExampleMetadata["judge"]) : null,
       answer_provider: row.answer_provider,
+      prompt_versions: row.prompt_versions ?? [],
       citations: row.citations ?? [],
       decisions,
       user_feedback: userFeedback,

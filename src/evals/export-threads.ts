@@ -1,6 +1,6 @@
 import type { Queryable } from "../db/database.js";
 import type { ReviewStage } from "../graph/decision.js";
-import type { ExportedTrigger } from "./export-example.js";
+import type { ExportedPromptVersion, ExportedTrigger } from "./export-example.js";
 
 /** What the export reads: completed threads with feedback, a page at a time, in one query each. */
 
@@ -48,11 +48,14 @@ export interface ThreadExportRow {
   cursor_at: string;
   reviews: ReviewJson[];
   user_feedback: FeedbackJson[];
+  prompt_versions: ExportedPromptVersion[];
 }
 
 /**
  * Completed threads with feedback, in creation order, each with its decided reviews (and their
- * feedback rows) and its user feedback, one page after `after`.
+ * feedback rows), its user feedback and the prompt template versions its runs used (from the
+ * runs, and from the completing run's gate facts, which outlive the runs' retention), one page
+ * after `after`.
  */
 export async function threadPage(
   db: Queryable,
@@ -73,7 +76,18 @@ export async function threadPage(
               WHERE r.thread_id = t.thread_id AND r.status = 'decided'), '[]'::json) AS reviews,
             coalesce((
               SELECT json_agg(to_jsonb(u) ORDER BY u.created_at, u.feedback_id)
-              FROM feedback u WHERE u.thread_id = t.thread_id AND u.source = 'user'), '[]'::json) AS user_feedback
+              FROM feedback u WHERE u.thread_id = t.thread_id AND u.source = 'user'), '[]'::json) AS user_feedback,
+            coalesce((
+              SELECT json_agg(json_build_object(
+                       'template', p.template, 'version', p.version, 'version_id', p.version_id)
+                     ORDER BY p.template, p.version)
+              FROM prompt_template_versions p
+              WHERE p.version_id IN (
+                SELECT unnest(ARRAY[r.generator_prompt_version_id, r.judge_prompt_version_id])
+                FROM runs r WHERE r.thread_id = t.thread_id
+                UNION ALL
+                SELECT (t.gate -> 'prompt_version_ids' ->> k)::uuid
+                FROM unnest(ARRAY['generator', 'judge']) k)), '[]'::json) AS prompt_versions
      FROM threads t
      WHERE t.status = 'completed'
        AND EXISTS (SELECT 1 FROM feedback s WHERE s.thread_id = t.thread_id

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { PromptSet } from "../prompts/template.js";
 import type { Providers } from "../providers/types.js";
 import type { Policy } from "./policy.js";
 import {
@@ -28,6 +29,11 @@ export const graphContextSchema = z.object({
 export interface Dependencies {
   providers: Providers;
   policy: Policy;
+  /**
+   * The approved prompt templates (migration 0016), set by the executor at each run's start;
+   * the built-in ones when absent (Studio, the evals). Never from a client's run context.
+   */
+  prompts?: PromptSet;
 }
 
 /**
@@ -47,6 +53,9 @@ const runContextSchema = graphContextSchema.extend({
     (p) => isObject(p) && isObject(p.retriever) && isObject(p.generator) && isObject(p.judge),
   ),
   policy: z.custom<Policy>((p) => isObject(p) && Array.isArray(p.rules)),
+  prompts: z
+    .custom<PromptSet>((p) => isObject(p) && isObject(p.generator) && isObject(p.judge))
+    .optional(),
 });
 
 export interface Configuration extends GraphSettings, Dependencies {
@@ -91,6 +100,7 @@ export function ensureConfiguration(config: LangGraphRunnableConfig): Configurat
     ...settingsOf(config),
     providers: parsed.data.providers,
     policy: parsed.data.policy,
+    prompts: parsed.data.prompts,
     threadId: typeof threadId === "string" ? threadId : "",
   };
 }

@@ -11,6 +11,7 @@ export async function judge(state: State, config: LangGraphRunnableConfig): Prom
     question: state.question,
     evidence: state.evidence,
     draft: state.draft,
+    prompt: cfg.prompts?.judge,
   });
   return { judgment, auditSample: sampledForAudit(cfg.threadId, cfg.auditSampleRate) };
 }

@@ -48,6 +48,25 @@ export interface Draft {
   provider: string;
 }
 
+/**
+ * The generator's prompt template in force (src/prompts/template.ts): the system prompt a model
+ * is sent, and the directives the offline generator honours instead.
+ */
+export interface GeneratorPrompt {
+  system: string;
+  /** Most sentences the offline generator quotes. */
+  maxSentences: number;
+  /** Whether the offline generator puts citation markers after its sentences. */
+  citations: boolean;
+}
+
+/** The judge's prompt template in force: a model's system prompt, the offline judge's directives. */
+export interface JudgePrompt {
+  system: string;
+  /** Flags the offline judge does not raise. */
+  ignoreFlags: JudgeFlag[];
+}
+
 export interface GenerateInput {
   question: string;
   evidence: Passage[];
@@ -55,6 +74,8 @@ export interface GenerateInput {
   instructions?: string;
   /** The previous draft when revising. */
   previousDraft?: string;
+  /** The template in force; the built-in one when absent. */
+  prompt?: GeneratorPrompt;
 }
 
 export interface Generator {
@@ -91,6 +112,8 @@ export interface JudgeInput {
   question: string;
   evidence: Passage[];
   draft: Draft;
+  /** The template in force; the built-in one when absent. */
+  prompt?: JudgePrompt;
 }
 
 export interface Judge {

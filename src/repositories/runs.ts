@@ -290,13 +290,21 @@ export async function releaseCancelledRun(db: Queryable, lease: Lease): Promise<
 export async function finishRun(
   db: Queryable,
   lease: Lease,
-  /** The threshold version that gated the run (null: the environment's) and the pair it used. */
-  gate?: { version_id: string | null; thresholds: { retrieval: number; judge: number } },
+  /**
+   * The threshold version that gated the run (null: the environment's) and the pair it used; the
+   * prompt template versions it ran (null: the built-in text).
+   */
+  gate?: {
+    version_id: string | null;
+    thresholds: { retrieval: number; judge: number };
+    prompt_version_ids?: { generator: string | null; judge: string | null };
+  },
 ): Promise<boolean> {
   const { rowCount } = await db.query(
     notifyingRunEnded(
       `UPDATE runs SET status = 'succeeded', finished_at = now(), lease_until = NULL, error = NULL,
-         threshold_version_id = $4, thresholds = $5
+         threshold_version_id = $4, thresholds = $5, generator_prompt_version_id = $6,
+         judge_prompt_version_id = $7
        WHERE run_id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'
        RETURNING run_id, thread_id`,
     ),
@@ -306,6 +314,8 @@ export async function finishRun(
       lease.attempt,
       gate?.version_id ?? null,
       gate ? JSON.stringify(gate.thresholds) : null,
+      gate?.prompt_version_ids?.generator ?? null,
+      gate?.prompt_version_ids?.judge ?? null,
     ],
   );
   return rowCount === 1;

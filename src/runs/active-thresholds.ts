@@ -1,6 +1,7 @@
 import type { Queryable } from "../db/database.js";
 import type { Thresholds } from "../evals/runner-record.js";
 import { findActiveThresholds } from "../repositories/threshold-versions.js";
+import { CachedRead } from "./cached-read.js";
 import type { RunSignals } from "./thread-events.js";
 
 /** The thresholds a run is gated with, and the version they come from (null: the environment). */
@@ -20,43 +21,36 @@ export interface ActiveThresholdsOptions {
   signals?: RunSignals;
 }
 
-/**
- * The active threshold version, read once per run at its start and cached between runs: an
- * approval anywhere invalidates it (LISTEN/NOTIFY, or this process's own signal), and the TTL
- * bounds how stale it can get if a notification was lost on a connection that died silently.
- */
+/** The active threshold version, read once per run at its start and cached (src/runs/cached-read.ts). */
 export class ActiveThresholds {
-  private cached: { gate: ActiveGate; at: number } | undefined;
-  /** Bumped by every invalidation, so a read that started before one is not cached after it. */
-  private generation = 0;
-  private readonly unsubscribe: () => void;
+  private readonly read: CachedRead<ActiveGate>;
 
-  constructor(private readonly options: ActiveThresholdsOptions) {
-    this.unsubscribe = options.signals?.onThresholdsChanged(() => this.invalidate()) ?? (() => {});
+  constructor(options: ActiveThresholdsOptions) {
+    this.read = new CachedRead(
+      async () => {
+        const row = await findActiveThresholds(options.db);
+        return row
+          ? {
+              version_id: row.version_id,
+              version: row.version,
+              thresholds: { retrieval: row.retrieval_threshold, judge: row.judge_threshold },
+            }
+          : { version_id: null, version: null, thresholds: options.defaults };
+      },
+      options.ttlMs,
+      options.signals && ((invalidate) => options.signals!.onThresholdsChanged(invalidate)),
+    );
   }
 
   invalidate(): void {
-    this.generation++;
-    this.cached = undefined;
+    this.read.invalidate();
   }
 
-  async current(): Promise<ActiveGate> {
-    const now = performance.now();
-    if (this.cached && now - this.cached.at < this.options.ttlMs) return this.cached.gate;
-    const generation = this.generation;
-    const row = await findActiveThresholds(this.options.db);
-    const gate: ActiveGate = row
-      ? {
-          version_id: row.version_id,
-          version: row.version,
-          thresholds: { retrieval: row.retrieval_threshold, judge: row.judge_threshold },
-        }
-      : { version_id: null, version: null, thresholds: this.options.defaults };
-    if (generation === this.generation) this.cached = { gate, at: now };
-    return gate;
+  current(): Promise<ActiveGate> {
+    return this.read.current();
   }
 
   close(): void {
-    this.unsubscribe();
+    this.read.close();
   }
 }

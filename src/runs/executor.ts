@@ -21,6 +21,7 @@ import { graphModesFor } from "../protocol/stream-modes.js";
 import { RunEventWriter } from "./run-event-writer.js";
 import type { RunSignals } from "./thread-events.js";
 import type { ActiveThresholds } from "./active-thresholds.js";
+import type { ActivePrompts } from "./active-prompts.js";
 import type { Thresholds } from "../evals/runner-record.js";
 
 export interface ExecutorDeps {
@@ -43,12 +44,21 @@ export interface ExecutorDeps {
    * with no version active) the context's thresholds, from the environment, apply.
    */
   thresholds?: ActiveThresholds;
+  /**
+   * The active prompt template versions (migration 0016), read at each run's start; without it
+   * the providers' built-in templates apply.
+   */
+  prompts?: ActivePrompts;
 }
 
-/** What gated a run: the version (null: the environment's thresholds) and the pair used. */
+/**
+ * What gated a run: the version (null: the environment's thresholds) and the pair used; and the
+ * prompt template versions its generator and judge used (null: the built-in text).
+ */
 export interface RunGate {
   version_id: string | null;
   thresholds: Thresholds;
+  prompt_version_ids: { generator: string | null; judge: string | null };
 }
 
 export interface PendingInterrupt {
@@ -81,6 +91,7 @@ export async function executeRun(
   // Read once, at the start: the whole run is gated by one version, even if another is approved
   // while it runs.
   const active = await deps.thresholds?.current();
+  const prompts = await deps.prompts?.current();
   const deployment = active
     ? mergeContext(deps.context, {
         settings: {
@@ -89,15 +100,21 @@ export async function executeRun(
         },
       })
     : deps.context;
-  // The run's own settings (an admin's protocol context) over the deployment's.
-  const context = mergeContext(
+  // The run's own settings (an admin's protocol context) over the deployment's; the approved
+  // prompts last, so nothing a client sends can stand in for them.
+  const merged = mergeContext(
     deployment,
     (run.context as Partial<GraphContext> | null) ?? undefined,
   );
+  const context: GraphContext = prompts ? { ...merged, prompts: prompts.prompts } : merged;
   const effective = settingsOf({ context });
   const gate: RunGate = {
     version_id: active?.version_id ?? null,
     thresholds: { retrieval: effective.retrievalThreshold, judge: effective.judgeThreshold },
+    prompt_version_ids: {
+      generator: prompts?.versions.generator.version_id ?? null,
+      judge: prompts?.versions.judge.version_id ?? null,
+    },
   };
   const durability = deps.durability ?? "exit";
   // At `exit` the run's checkpoint is written with its outcome, in one transaction.

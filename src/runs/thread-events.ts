@@ -109,10 +109,24 @@ export class RunSignals {
    * until the returned function is called.
    */
   onThresholdsChanged(listener: () => void): () => void {
-    this.emitter.on("thresholds", listener);
+    return this.onChangeOrResync("thresholds", listener);
+  }
+
+  /** A prompt template version was approved here or in another process. */
+  promptsChanged(): void {
+    this.emitter.emit("prompts");
+  }
+
+  /** Like onThresholdsChanged, for the prompt templates. */
+  onPromptsChanged(listener: () => void): () => void {
+    return this.onChangeOrResync("prompts", listener);
+  }
+
+  private onChangeOrResync(event: string, listener: () => void): () => void {
+    this.emitter.on(event, listener);
     this.emitter.on(RESYNC, listener);
     return () => {
-      this.emitter.off("thresholds", listener);
+      this.emitter.off(event, listener);
       this.emitter.off(RESYNC, listener);
     };
   }

@@ -23,7 +23,13 @@ import {
   type ThresholdVersionRow,
 } from "../repositories/threshold-versions.js";
 import type { RunSignals } from "../runs/thread-events.js";
-import { ConflictError, InvalidInputError, notFound } from "./errors.js";
+import { InvalidInputError, notFound } from "./errors.js";
+import {
+  approveVersion,
+  rejectVersion,
+  type VersionDecision,
+  type VersionStore,
+} from "./versioned.js";
 
 /** What the threshold services need. */
 export interface ThresholdServiceDeps {
@@ -202,13 +208,20 @@ const pairOf = (row: ThresholdVersionRow): Thresholds => ({
   judge: row.judge_threshold,
 });
 
-export interface ThresholdDecisionResult {
-  version: ThresholdVersionRow;
-  /** False when the version already was in the state asked for (a repeated request). */
-  changed: boolean;
-  /** The version this approval replaced. */
-  superseded: ThresholdVersionRow | null;
-}
+export type ThresholdDecisionResult = VersionDecision<ThresholdVersionRow>;
+
+/** Threshold versions for the shared approve/reject steps (src/services/versioned.ts). */
+const thresholdStore = (defaults: Thresholds): VersionStore<ThresholdVersionRow> => ({
+  subject: AUDIT_SUBJECT,
+  noun: "threshold version",
+  describe: (row) => `threshold version ${row.version}`,
+  conflictCode: "threshold_version_decided",
+  lock: lockThresholdDecisions,
+  find: findThresholdVersion,
+  supersedeActive: (tx) => supersedeActive(tx),
+  decide: decideProposal,
+  contents: (row) => ({ thresholds: row ? pairOf(row) : defaults }),
+});
 
 /**
  * Approves a proposal: it becomes the one active version and gates every run that starts after
@@ -222,52 +235,13 @@ export async function approveThresholds(
   actor: { name: string },
   comment?: string,
 ): Promise<ThresholdDecisionResult> {
-  const result = await withTransaction(deps.pool, async (tx) => {
-    await lockThresholdDecisions(tx);
-    const row = await findThresholdVersion(tx, versionId, { forUpdate: true });
-    if (!row) throw notFound("threshold version", versionId);
-    if (row.status === "active") return { version: row, changed: false, superseded: null };
-    if (row.status !== "proposed") {
-      throw new ConflictError(
-        "threshold_version_decided",
-        `threshold version ${row.version} is ${row.status}; propose again to use these thresholds`,
-      );
-    }
-    const superseded = (await supersedeActive(tx)) ?? null;
-    if (superseded) {
-      await appendAuditEvent(tx, {
-        subject: AUDIT_SUBJECT,
-        subject_id: superseded.version_id,
-        type: "superseded",
-        actor: actor.name,
-        before: { status: "active" },
-        after: { status: "superseded", by_version: row.version },
-      });
-    }
-    const active = await decideProposal(tx, versionId, {
-      status: "active",
-      by: actor.name,
-      comment,
-    });
-    await appendAuditEvent(tx, {
-      subject: AUDIT_SUBJECT,
-      subject_id: versionId,
-      type: "approved",
-      actor: actor.name,
-      before: {
-        status: "proposed",
-        active_version: superseded?.version ?? null,
-        thresholds: superseded ? pairOf(superseded) : deps.defaults,
-      },
-      after: {
-        status: "active",
-        version: row.version,
-        thresholds: pairOf(row),
-        comment: comment ?? null,
-      },
-    });
-    return { version: active!, changed: true, superseded };
-  });
+  const result = await approveVersion(
+    deps.pool,
+    thresholdStore(deps.defaults),
+    versionId,
+    actor,
+    comment,
+  );
   if (result.changed) deps.signals?.thresholdsChanged();
   return result;
 }
@@ -279,32 +253,7 @@ export async function rejectThresholds(
   actor: { name: string },
   comment?: string,
 ): Promise<ThresholdDecisionResult> {
-  return withTransaction(deps.pool, async (tx) => {
-    await lockThresholdDecisions(tx);
-    const row = await findThresholdVersion(tx, versionId, { forUpdate: true });
-    if (!row) throw notFound("threshold version", versionId);
-    if (row.status === "rejected") return { version: row, changed: false, superseded: null };
-    if (row.status !== "proposed") {
-      throw new ConflictError(
-        "threshold_version_decided",
-        `threshold version ${row.version} is ${row.status}; only a proposal can be rejected`,
-      );
-    }
-    const rejected = await decideProposal(tx, versionId, {
-      status: "rejected",
-      by: actor.name,
-      comment,
-    });
-    await appendAuditEvent(tx, {
-      subject: AUDIT_SUBJECT,
-      subject_id: versionId,
-      type: "rejected",
-      actor: actor.name,
-      before: { status: "proposed" },
-      after: { status: "rejected", comment: comment ?? null },
-    });
-    return { version: rejected!, changed: true, superseded: null };
-  });
+  return rejectVersion(deps.pool, thresholdStore(deps.defaults), versionId, actor, comment);
 }
 
 export async function listThresholds(

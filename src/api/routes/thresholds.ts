@@ -30,6 +30,7 @@ import {
   thresholdVersion,
 } from "../../services/thresholds.js";
 import type { ThresholdVersionRow } from "../../repositories/threshold-versions.js";
+import type { AuditEventRow } from "../../repositories/audit-events.js";
 
 const admins = requireRole("admin");
 const tags = ["thresholds"];
@@ -175,14 +176,7 @@ export function thresholdRoutes() {
       return c.json(
         {
           version: versionView(version),
-          events: events.map((e) => ({
-            event_id: e.event_id,
-            type: e.type,
-            actor: e.actor,
-            at: e.at.toISOString(),
-            before: e.before,
-            after: e.after,
-          })),
+          events: events.map(auditEventView),
         },
         200,
       );
@@ -205,6 +199,18 @@ export function thresholdRoutes() {
       );
       return c.json(decisionView(result), 200);
     });
+}
+
+/** An audit event as the API shows it. */
+export function auditEventView(e: AuditEventRow) {
+  return {
+    event_id: e.event_id,
+    type: e.type,
+    actor: e.actor,
+    at: e.at.toISOString(),
+    before: e.before,
+    after: e.after,
+  };
 }
 
 function decisionView(result: Awaited<ReturnType<typeof approveThresholds>>) {

@@ -79,7 +79,7 @@ export class BedrockGenerator implements Generator {
 
   buildMessages(input: GenerateInput): BaseMessage[] {
     return [
-      new SystemMessage(GENERATOR_SYSTEM_PROMPT),
+      new SystemMessage(input.prompt?.system ?? GENERATOR_SYSTEM_PROMPT),
       new HumanMessage(buildGeneratorUserMessage(input)),
     ];
   }

@@ -88,7 +88,10 @@ export class BedrockJudge implements Judge {
   }
 
   buildMessages(input: JudgeInput): BaseMessage[] {
-    return [new SystemMessage(JUDGE_SYSTEM_PROMPT), new HumanMessage(buildJudgeUserMessage(input))];
+    return [
+      new SystemMessage(input.prompt?.system ?? JUDGE_SYSTEM_PROMPT),
+      new HumanMessage(buildJudgeUserMessage(input)),
+    ];
   }
 
   async judge(input: JudgeInput): Promise<Judgment> {

@@ -9,8 +9,10 @@ import {
 import { contentWords, sentences, stem, termSet } from "../../text/terms.js";
 import type { Citation, Draft, GenerateInput, Generator } from "../types.js";
 
+/** Most sentences quoted unless the template's offline.max_sentences says otherwise. */
+export const DEFAULT_MAX_SENTENCES = 3;
+
 export const NO_ANSWER_TEXT = "The knowledge base does not contain an answer to this question.";
-const MAX_SENTENCES = 3;
 
 interface Candidate {
   sentence: string;
@@ -36,11 +38,14 @@ const FURTHER_SENTENCE_GAIN = 0.6;
  *   a phone number …) gains as much as the question's heaviest term;
  * - a further sentence must add two new question terms and most of the first one's gain, so a
  *   short question gets the one sentence that answers it.
+ * The prompt template's directives (src/prompts/template.ts) set the most sentences quoted
+ * (offline.max_sentences, default 3) and whether markers follow them (offline.citations).
  */
 export class ExtractiveGenerator implements Generator {
   readonly provider = "offline-extractive";
 
   generate(input: GenerateInput): Promise<Draft> {
+    const maxSentences = input.prompt?.maxSentences ?? DEFAULT_MAX_SENTENCES;
     const asked = `${withoutPersonalData(input.question)} ${input.instructions ?? ""}`;
     const concepts = focusConcepts(input.question);
     // The words that name a concept ("maximum") are met by the concept's phrasings instead.
@@ -79,7 +84,7 @@ export class ExtractiveGenerator implements Generator {
     let firstGain = 0;
     const picked: Candidate[] = [];
     const covered = new Set<string>();
-    while (picked.length < MAX_SENTENCES) {
+    while (picked.length < maxSentences) {
       let best: Candidate | undefined;
       let bestGain = 0;
       for (const candidate of candidates) {
@@ -123,6 +128,10 @@ export class ExtractiveGenerator implements Generator {
       }
       return citation.marker;
     };
+    if (input.prompt?.citations === false) {
+      const text = picked.map((c) => c.sentence).join(" ");
+      return Promise.resolve({ text, citations: [], provider: this.provider });
+    }
     const text = picked.map((c) => `${c.sentence} [${markerOf(c.passageIndex)}]`).join(" ");
     return Promise.resolve({ text, citations, provider: this.provider });
   }

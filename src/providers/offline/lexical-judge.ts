@@ -45,13 +45,15 @@ const PASSAGE_FOCUS_CHECK_UNDER_COVERAGE = 0.5;
  *   passage, the wrong sentence);
  * - unknown_subject: a word of the question appears nowhere in the knowledge base (with a
  *   vocabulary to ask), so common words matched but the subject is not covered.
+ * The prompt template's offline.ignore_flags (src/prompts/template.ts) names flags it does not
+ * raise: a more lenient judge, whose effect a prompt's dry run shows.
  */
 export class LexicalJudge implements Judge {
   readonly provider = "offline-lexical";
 
   constructor(private readonly vocabulary?: CorpusVocabulary) {}
 
-  async judge({ question, evidence, draft }: JudgeInput): Promise<Judgment> {
+  async judge({ question, evidence, draft, prompt }: JudgeInput): Promise<Judgment> {
     const flags = new Set<JudgeFlag>();
     const explanations: Partial<Record<JudgeFlag, string>> = {};
     const flag = (f: JudgeFlag, why?: string) => {
@@ -150,6 +152,11 @@ export class LexicalJudge implements Judge {
       );
     }
 
+    // Flags the template ignores are not raised, nor explained.
+    for (const f of prompt?.ignoreFlags ?? []) {
+      flags.delete(f);
+      delete explanations[f];
+    }
     const score = round(Math.sqrt(groundedness * cov));
     const rationale =
       `Groundedness ${groundedness.toFixed(2)}: share of each sentence's words found in the passages it cites. ` +
