@@ -13,7 +13,13 @@ import {
 } from "../src/providers/offline/extractive-generator.js";
 import { LexicalJudge } from "../src/providers/offline/lexical-judge.js";
 import type { Draft, Passage } from "../src/providers/types.js";
-import { expectedAnswerType, hasAnswerType, notAStatement } from "../src/text/answer-shape.js";
+import {
+  expectedAnswerType,
+  hasAnswerType,
+  notAStatement,
+  sectionHeadingOf,
+} from "../src/text/answer-shape.js";
+import { subjectWordsOf, wordVariants } from "../src/text/question-subject.js";
 
 /**
  * The usual failures of an extractive answer (issue 11), one class per block: a heading quoted as
@@ -108,6 +114,9 @@ describe("the kind of thing asked for", () => {
     ["What is the address of the Portland store?", "address"],
     ["What number do I call to report a lost card?", "phone"],
     ["Which email address do I write to?", "email"],
+    // A document called "proof of address" is not a request for an address.
+    ["What can I use as proof of address when I join?", "examples"],
+    ["How often can I renew a book?", "frequency"],
     ["Can I renew a laptop?", null],
     // The asker's own email is not what is asked for.
     ["Can I renew by phone? My email is sam@example.com", null],
@@ -118,6 +127,10 @@ describe("the kind of thing asked for", () => {
   it("finds numbers, times, places, phone numbers and emails", () => {
     expect(hasAnswerType("Books are lent for 3 weeks.", "duration")).toBe(true);
     expect(hasAnswerType("Books are lent for a while.", "duration")).toBe(false);
+    // A count is not a length of time: "renew up to 3 times" does not answer "how long".
+    expect(hasAnswerType("You can renew an item up to 3 times.", "duration")).toBe(false);
+    expect(hasAnswerType("You can renew an item up to 3 times.", "frequency")).toBe(true);
+    expect(hasAnswerType("A bank statement or a utility bill is accepted.", "examples")).toBe(true);
     expect(hasAnswerType("Branches close at 2:00 p.m.", "time")).toBe(true);
     expect(hasAnswerType("The store is at 215 Alder Street, Portland.", "address")).toBe(true);
     expect(hasAnswerType("Use the address on the Repairs page.", "address")).toBe(false);
@@ -214,6 +227,63 @@ describe("the question's focus", () => {
   });
 });
 
+describe("section headings as a sentence's context", () => {
+  const LOST = [
+    "# Conduct and Lost Property",
+    "",
+    "## Privacy",
+    "",
+    "CCTV recordings are kept for 31 days.",
+    "",
+    "## Lost property",
+    "",
+    "Items found in a branch are kept for 4 weeks.",
+  ].join("\n");
+
+  it("finds the section heading a sentence sits under, not the document title", () => {
+    expect(sectionHeadingOf(LOST, "Items found in a branch are kept for 4 weeks.")).toBe(
+      "Lost property",
+    );
+    expect(sectionHeadingOf("# Title\n\nOne sentence.", "One sentence.")).toBeNull();
+  });
+
+  it("quotes the sentence under the heading the question names, and the judge takes it", async () => {
+    const evidence = [passage("a", "Conduct", LOST)];
+    const question = "How long is lost property kept?";
+    const draft = await new ExtractiveGenerator().generate({ question, evidence });
+    expect(draft.text).toBe("Items found in a branch are kept for 4 weeks. [1]");
+    const judgment = await new LexicalJudge().judge({ question, evidence, draft });
+    expect(judgment.flags).toEqual([]);
+  });
+});
+
+describe("which words are a question's subject", () => {
+  it.each([
+    ["How many people fit in a meeting room?", ["people", "meeting", "room"]],
+    ["How long will a reserved item be held for me?", ["reserved", "item"]],
+    [
+      "Which email address do I write to for a copy of my data?",
+      ["email", "address", "copy", "data"],
+    ],
+    ["How much in unpaid charges stops me from borrowing?", ["unpaid", "charges"]],
+    [
+      "What are the opening hours of the Westfield Branch?",
+      ["opening", "hours", "westfield", "branch"],
+    ],
+    ["Would I have to pay if a borrowed laptop was stolen?", ["borrowed", "laptop"]],
+  ])("%s -> %j", (question, words) => {
+    expect(subjectWordsOf(question)).toEqual(words);
+  });
+
+  it("knows the spellings a knowledge base may use instead", () => {
+    expect(wordVariants("held")).toContain("hold");
+    expect(wordVariants("unpaid")).toContain("paid");
+    expect(wordVariants("dvd")).toContain("dvds");
+    expect(wordVariants("dvds")).toContain("dvd");
+    expect(wordVariants("news")).toEqual(["news"]);
+  });
+});
+
 describe("subjects the knowledge base never mentions (real Postgres)", () => {
   let kbDir: string;
   let environment: EvalEnvironment;
@@ -250,6 +320,19 @@ describe("subjects the knowledge base never mentions (real Postgres)", () => {
     });
     // "charge" and "charged" meet through the knowledge base's own stemming.
     expect(dvds.flags).toEqual([]);
+    // "DVD" meets "DVDs" (full-text stemming leaves a vowel-less plural alone), and an everyday
+    // verb the knowledge base does not use ("fit", "held") is not the question's subject.
+    for (const question of [
+      "How much is an overdue DVD charged?",
+      "How many cents a day does an overdue DVD get charged?",
+    ]) {
+      const judgment = await judge.judge({
+        question,
+        evidence,
+        draft: cited("Overdue DVDs are charged 25 cents per day."),
+      });
+      expect(judgment.flags).not.toContain("unknown_subject");
+    }
   });
 });
 

@@ -6,7 +6,16 @@
 
 /** The kind of thing a question wants back, from its wh-words. */
 export type AnswerType =
-  "phone" | "email" | "address" | "place" | "duration" | "quantity" | "time" | "person";
+  | "phone"
+  | "email"
+  | "address"
+  | "place"
+  | "duration"
+  | "frequency"
+  | "quantity"
+  | "time"
+  | "person"
+  | "examples";
 
 /** Plain words for each kind, as the review card says them ("a phone number"). */
 export const answerTypeWords: Record<AnswerType, string> = {
@@ -14,10 +23,12 @@ export const answerTypeWords: Record<AnswerType, string> = {
   email: "an email address",
   address: "a street address",
   place: "a place",
-  duration: "a number or a length of time",
+  duration: "a length of time",
+  frequency: 'how often (a number of times, "every …", "daily")',
   quantity: "a number or an amount",
   time: "a date or a time",
   person: "a person or an organisation",
+  examples: "what counts (examples, a list of what is accepted)",
 };
 
 /** Question patterns, most specific first: the first that matches names the type. */
@@ -27,11 +38,13 @@ const QUESTION_TYPES: [AnswerType, RegExp][] = [
     "phone",
     /\b(?:what|which)\b[^?.]*\b(?:phone|telephone|number (?:do|should|can|to) (?:i |we )?(?:call|ring|text|dial)|helpline|hotline)\b|\bwhat number\b/i,
   ],
-  ["address", /\b(?:what|which)\b[^?.]*\baddress\b/i],
+  // "Proof of address" is a document, not a request for an address.
+  ["address", /\b(?:what|which)\b[^?.]*(?<!\bof )\baddress\b/i],
   ["place", /^\s*where\b|\bwhere (?:is|are|can|do|does|should|must)\b/i],
+  ["frequency", /\bhow often\b|\bhow many times\b/i],
   [
     "duration",
-    /\bhow (?:long|soon|often|far ahead|far in advance)\b|\bhow many (?:days|weeks|months|years|hours|minutes|times)\b/i,
+    /\bhow (?:long|soon|far ahead|far in advance)\b|\bhow many (?:days|weeks|months|years|hours|minutes)\b/i,
   ],
   [
     "quantity",
@@ -42,7 +55,27 @@ const QUESTION_TYPES: [AnswerType, RegExp][] = [
     /^\s*when\b|\bwhen (?:is|are|do|does|did|will|should|can|must)\b|\bwhat time\b|\b(?:what|which) (?:day|date|month|year)\b|\bcut-?off\b/i,
   ],
   ["person", /^\s*who\b|\bwho (?:is|are|was|were|can|should|do|does|will|runs|owns)\b/i],
+  // "What can I use as proof of address?" asks what counts as it, not for the thing itself.
+  [
+    "examples",
+    /\bwhat (?:can|could|may|do|should) (?:i|we|you) (?:use|show|bring|provide|give|send) as\b|\bwhat (?:counts|qualifies|is accepted|are accepted|is allowed|are allowed) as\b|\bwhat (?:kinds?|types?|sorts?|forms?) of\b/i,
+  ],
 ];
+
+/**
+ * The words naming the kind itself ("email address", "phone number"): they say what form the
+ * answer takes, not what it is about, so the focus checks leave them out.
+ */
+const TYPE_WORDS: Partial<Record<AnswerType, RegExp>> = {
+  email: /^(?:e-?mail|address)$/i,
+  phone: /^(?:phone|telephone|number|mobile)$/i,
+  address: /^address$/i,
+};
+
+/** Whether a word of the question only names the kind of answer it wants. */
+export function namesAnswerType(word: string, type: AnswerType | null): boolean {
+  return type !== null && (TYPE_WORDS[type]?.test(word) ?? false);
+}
 
 /** The kind of answer the question asks for, or null when its wording does not say. */
 export function expectedAnswerType(question: string): AnswerType | null {
@@ -53,6 +86,13 @@ export function expectedAnswerType(question: string): AnswerType | null {
 const NUMBER_WORDS =
   /\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|once|twice|half|a (?:day|week|month|year|fortnight)|daily|weekly|monthly|yearly|annually|free|no charge|nothing|unlimited|never)\b/i;
 const DIGIT = /\d/;
+/** A length of time or of distance, a frequency, or an open-ended span ("until", "never"; not "a while"). */
+const DURATION =
+  /\b(?:seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|fortnights?|months?|years?|decades?|hourly|daily|weekly|monthly|yearly|annually|immediately|instantly|indefinitely|permanently|never|forever|until|as long as|overnight|same day|mm|cm|metres?|meters?|km|feet|foot|ft|inches|miles?)\b/i;
+const FREQUENCY =
+  /\d|\b(?:once|twice|times|every|each|hourly|daily|weekly|monthly|yearly|annually|never|always|per|a (?:day|week|month|year))\b/i;
+const EXAMPLES =
+  /,[^.;]*\b(?:or|and)\b|\bsuch as\b|\binclud|\baccept|\be\.g\.|\bfor example\b|\bcounts? as\b|\bqualif/i;
 const TIME_WORDS =
   /\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays?|weekends?|january|february|march|april|may|june|july|august|september|october|november|december|spring|summer|autumn|fall|winter|noon|midnight|morning|afternoon|evening|night|today|tomorrow|immediately|as soon as|before|after|until|within|once|every|annually|yearly|when|a\.m|p\.m)\b/i;
 const PHONE = /(?:\+?\d{1,3}[ .-]?)?(?:\(?\d{3}\)?[ .-]?)?\d{3}[ .-]\d{4}\b/;
@@ -77,8 +117,13 @@ export function hasAnswerType(text: string, type: AnswerType): boolean {
     case "place":
       return STREET.test(text) || (PLACE_WORDS.test(text) && PROPER_NOUN.test(text));
     case "duration":
+      return DURATION.test(text);
+    case "frequency":
+      return FREQUENCY.test(text);
     case "quantity":
       return DIGIT.test(text) || NUMBER_WORDS.test(text);
+    case "examples":
+      return EXAMPLES.test(text);
     case "time":
       return DIGIT.test(text) || TIME_WORDS.test(text);
     case "person":
@@ -189,4 +234,24 @@ export function notAStatement(sentence: string): string | null {
  */
 export function withoutPersonalData(question: string): string {
   return question.replace(/[\w.+-]+@[\w-]+\.[\w.-]+/g, " ").replace(/\+?\d[\d ().-]{6,}\d/g, " ");
+}
+
+/**
+ * The section heading (level 2 or deeper) a sentence of a passage sits under, or null: "Items
+ * found in a branch are kept for 4 weeks" under "## Lost property" is about lost property. A
+ * document's title (level 1) is left out: it is about every sentence alike.
+ */
+export function sectionHeadingOf(passageText: string, sentence: string): string | null {
+  const probe = sentence
+    .replace(/\[\d+\]/g, "")
+    .trim()
+    .slice(0, 40);
+  const at = probe ? passageText.indexOf(probe) : -1;
+  if (at === -1) return null;
+  const before = passageText.slice(0, at).split("\n");
+  for (let i = before.length - 1; i >= 0; i--) {
+    const heading = /^#{1,6}\s+(.*)$/.exec(before[i]!.trim());
+    if (heading) return before[i]!.trim().startsWith("# ") ? null : heading[1]!;
+  }
+  return null;
 }
