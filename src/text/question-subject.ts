@@ -75,6 +75,36 @@ const BEFORE_AN_OBJECT = new Set(
   "me us them him it my your our their its the a an this these those".split(" "),
 );
 
+/**
+ * Pronouns that stand for somebody or something unnamed ("someone", "anything") and contracted
+ * pronouns ("I'm", "they're"): they never name what a question is about.
+ */
+const PRONOUNS = new Set(
+  (
+    "someone somebody something anyone anybody anything everyone everybody everything nobody " +
+    "nothing none whoever whatever whichever one ones i'm i've i'd i'll you're you've you'd " +
+    "you'll we're we've we'd we'll they're they've they'd they'll yourself myself ourselves " +
+    "themselves"
+  ).split(" "),
+);
+
+/**
+ * Irregular plurals and their singulars ("children" / "child"), which full-text stemming does
+ * not fold into one another.
+ */
+const IRREGULAR_PLURALS: [string, string][] = (
+  "child:children person:people man:men woman:women foot:feet tooth:teeth mouse:mice " +
+  "goose:geese ox:oxen knife:knives wife:wives life:lives leaf:leaves half:halves " +
+  "shelf:shelves wolf:wolves loaf:loaves thief:thieves calf:calves"
+)
+  .split(" ")
+  .map((pair) => pair.split(":") as [string, string]);
+
+const OTHER_NUMBER = new Map<string, string>([
+  ...IRREGULAR_PLURALS,
+  ...IRREGULAR_PLURALS.map(([one, many]) => [many, one] as [string, string]),
+]);
+
 const DETERMINERS = new Set(
   "a an the my your our their his her its this that these those".split(" "),
 );
@@ -99,19 +129,24 @@ export function isCommonVerb(word: string): boolean {
  * The words of a question that can name its subject, lower-cased, in order: content words in a
  * noun's position. Left out are everyday verbs and adjectives, words in a verb's position (after
  * "I", "can", "to"; a participle after "is" or "has"; a word taking an object, "stops me"),
- * "-ly" adverbs and "-ing" forms not led by a determiner. A capitalised word inside the question
- * (a name: "Westfield") always counts.
+ * "-ly" adverbs, "-ing" forms not led by a determiner, and pronouns for somebody unnamed
+ * ("someone", "I'm"). A capitalised word inside a sentence (a name: "Westfield") always counts;
+ * one starting a sentence ("Call me on …") is only capitalised.
  */
 export function subjectWordsOf(question: string): string[] {
-  const tokens = question.match(TOKEN) ?? [];
-  const lower = tokens.map((t) => t.toLowerCase().replace(/['’]s$/, ""));
+  const matches = [...question.matchAll(TOKEN)];
+  const tokens = matches.map((m) => m[0]);
+  const lower = tokens.map((t) => t.toLowerCase().replace(/’/g, "'").replace(/'s$/, ""));
   const out: string[] = [];
   tokens.forEach((token, i) => {
     const word = lower[i]!;
     if (word.length < MIN_SUBJECT_WORD || /^\d/.test(word) || isStopWord(word)) return;
+    if (PRONOUNS.has(word)) return;
     const previous = lower[i - 1];
     const next = lower[i + 1];
-    const isName = i > 0 && /^\p{Lu}/u.test(token) && token !== "I";
+    // A capital at the start of a sentence ("Call me on …") is not a name.
+    const startsSentence = /(?:^|[.!?:]\s*)$/.test(question.slice(0, matches[i]!.index).trimEnd());
+    const isName = !startsSentence && /^\p{Lu}/u.test(token) && token !== "I";
     if (isName) {
       out.push(word);
       return;
@@ -136,14 +171,16 @@ export function subjectWordsOf(question: string): string[] {
 /**
  * Other spellings of a word that a knowledge base may use for the same thing: the base form of
  * an irregular verb ("held" → "hold"), the word without a negating prefix ("unpaid" → "paid"),
- * and the other number of a vowel-less acronym ("dvd" / "dvds", which full-text stemming does
- * not fold). The word itself first.
+ * the other number of an irregular noun ("child" / "children") and of a vowel-less acronym
+ * ("dvd" / "dvds"), which full-text stemming does not fold. The word itself first.
  */
 export function wordVariants(word: string): string[] {
   const lower = word.toLowerCase();
   const variants = new Set([lower, baseForm(lower)]);
   const prefixed = /^(?:un|non|dis|mis)(\p{L}{4,})$/u.exec(lower);
   if (prefixed) variants.add(prefixed[1]!).add(baseForm(prefixed[1]!));
+  const otherNumber = OTHER_NUMBER.get(lower);
+  if (otherNumber) variants.add(otherNumber);
   if (!/[aeiouy]/.test(lower)) variants.add(`${lower}s`);
   const acronymPlural = /^([^aeiouy]+)s$/.exec(lower);
   if (acronymPlural && acronymPlural[1]!.length >= 2) variants.add(acronymPlural[1]!);

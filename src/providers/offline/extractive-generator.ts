@@ -4,8 +4,10 @@ import {
   hasAnswerType,
   notAStatement,
   sectionHeadingOf,
+  statedPolarity,
   statesConcept,
   withoutPersonalData,
+  yesNoClause,
 } from "../../text/answer-shape.js";
 import { contentWords, sentences, stem, termSet } from "../../text/terms.js";
 import type { Citation, Draft, GenerateInput, Generator } from "../types.js";
@@ -46,7 +48,9 @@ const ALL_CASES =
  * - a sentence holding the kind of thing asked for (a number for "how many", a time for "when",
  *   a phone number …) gains as much as the question's heaviest term;
  * - a further sentence must add two new question terms and most of the first one's gain, so a
- *   short question gets the one sentence that answers it.
+ *   short question gets the one sentence that answers it;
+ * - a yes/no question's draft starts with "Yes." or "No." when the first sentence states which
+ *   (src/text/answer-shape.ts, statedPolarity); otherwise it has no lead and the judge flags it.
  */
 export class ExtractiveGenerator implements Generator {
   readonly provider = "offline-extractive";
@@ -83,7 +87,7 @@ export class ExtractiveGenerator implements Generator {
         if (says(candidate.sentence) && !already(says)) gain += 2 * heaviest;
       }
       if (answerType) {
-        const has = (s: string) => hasAnswerType(s, answerType);
+        const has = (s: string) => hasAnswerType(s, answerType, input.question);
         if (has(candidate.sentence) && !already(has)) gain += heaviest;
       }
       return gain;
@@ -153,7 +157,11 @@ export class ExtractiveGenerator implements Generator {
       }
       return citation.marker;
     };
-    const text = picked.map((c) => `${c.sentence} [${markerOf(c.passageIndex)}]`).join(" ");
+    const quoted = picked.map((c) => `${c.sentence} [${markerOf(c.passageIndex)}]`).join(" ");
+    // A yes/no question gets its "Yes." or "No." first when the quoted sentence states it.
+    const clause = yesNoClause(input.question);
+    const polarity = clause && statedPolarity(clause, picked[0]!.sentence);
+    const text = polarity ? `${polarity === "yes" ? "Yes." : "No."} ${quoted}` : quoted;
     return Promise.resolve({ text, citations, provider: this.provider });
   }
 }

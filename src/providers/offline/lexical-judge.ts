@@ -4,12 +4,15 @@ import {
   expectedAnswerType,
   focusConcepts,
   hasAnswerType,
+  leadsWithYesOrNo,
   namesAnswerType,
   notAStatement,
   sectionHeadingOf,
+  statedPolarity,
   statesConcept,
   WH_PHRASE,
   withoutPersonalData,
+  yesNoClause,
 } from "../../text/answer-shape.js";
 import { isCommonVerb, subjectWordsOf, wordVariants } from "../../text/question-subject.js";
 import { contentWords, coverage, sentences, stem, termSet } from "../../text/terms.js";
@@ -39,7 +42,8 @@ const PASSAGE_FOCUS_CHECK_UNDER_COVERAGE = 0.5;
  * - heading_quoted: a sentence of the draft is a heading, a title, boilerplate or a list's
  *   lead-in without the list;
  * - answer_type_missing: the question asks who / how many / how long / when / where / for a
- *   phone number or email, and the draft has nothing of that kind;
+ *   phone number or email, and the draft has nothing of that kind; or it asks yes or no, and
+ *   the draft neither starts with "Yes"/"No" nor has a sentence stating either;
  * - focus_missing: the question's focus is not in the draft: a paraphrased concept ("maximum"
  *   is also "not more than", "up to") or its most specific word, the question term fewest
  *   evidence sentences share, when the cited passages have it and the draft does not (the right
@@ -72,7 +76,8 @@ export class LexicalJudge implements Judge {
     const headings: string[] = [];
     const perSentence = draftSentences.map((sentence) => {
       const markers = [...sentence.matchAll(MARKER)].map((m) => Number(m[1]));
-      const own = termSet(sentence.replace(MARKER, " "));
+      // A lead "Yes." or "No." is supported by the sentence it leads.
+      const own = termSet(sentence.replace(MARKER, " ").replace(/^\s*(?:yes|no)\b[.,!]?/i, " "));
       const support = new Set<string>();
       for (const marker of markers) {
         const chunkId = byMarker.get(marker);
@@ -125,10 +130,21 @@ export class LexicalJudge implements Judge {
           );
         }
       }
-      if (type && !hasAnswerType(answerText, type)) {
+      if (type && !hasAnswerType(answerText, type, question)) {
         flag(
           "answer_type_missing",
           `the question asks for ${answerTypeWords[type]}, and the draft gives none`,
+        );
+      }
+      const clause = yesNoClause(question);
+      if (
+        clause &&
+        !leadsWithYesOrNo(answerText) &&
+        !draftSentences.some((s) => statedPolarity(clause, s.replace(MARKER, " ")) !== null)
+      ) {
+        flag(
+          "answer_type_missing",
+          "the question asks yes or no, and the draft neither affirms nor denies it",
         );
       }
       const focus = focusMiss(
@@ -221,7 +237,10 @@ export class LexicalJudge implements Judge {
         rarestChunks = df;
       }
     }
-    return { unknown: subjects.filter((w) => chunksOf(w) === 0), rarest };
+    // A word naming the answer's kind or a paraphrased concept ("email address", "longest") is
+    // worded the knowledge base's own way ("feedback@…", "up to"): not a missing subject.
+    const unknown = subjects.filter((w) => chunksOf(w) === 0 && !formStems.has(stem(w)));
+    return { unknown, rarest };
   }
 }
 
