@@ -364,3 +364,25 @@ function sameWord(a: string, b: string): boolean {
   const [short, long] = a.length <= b.length ? [a, b] : [b, a];
   return short === long || (short.length >= 3 && long.startsWith(short));
 }
+
+const WH_OR_AUX = String.raw`(?:what|how|when|where|who|which|why|whose|is|are|can|could|do|does|will|should|must)\b`;
+
+/**
+ * The parts a question asks separately, when it asks more than one: two questions ("… ? … ?"),
+ * two wh-clauses ("what do I bring and how long does it take"), or the alternatives of a
+ * yes/no question ("can I pay by card or by cheque?", each needing an answer). Each part is its
+ * own wording; a single-part question gives [].
+ */
+export function askedParts(question: string): string[] {
+  const asked = withoutPersonalData(question);
+  const questions = asked
+    .split(/(?<=\?)\s+/)
+    .map((s) => s.trim())
+    .filter((s) => s.endsWith("?"));
+  if (questions.length >= 2) return questions;
+  const one = questions[0] ?? asked;
+  const clauses = one.split(new RegExp(String.raw`,?\s+and\s+(?=${WH_OR_AUX})`, "i"));
+  if (clauses.length >= 2) return clauses;
+  const alternatives = YES_NO_START.test(one.trim()) ? one.split(/\s+or\s+/i) : [];
+  return alternatives.length === 2 ? alternatives : [];
+}

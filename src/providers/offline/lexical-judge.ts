@@ -1,6 +1,7 @@
 import {
   type AnswerType,
   answerTypeWords,
+  askedParts,
   expectedAnswerType,
   focusConcepts,
   hasAnswerType,
@@ -44,7 +45,8 @@ const PASSAGE_FOCUS_CHECK_UNDER_COVERAGE = 0.5;
  * - answer_type_missing: the question asks who / how many / how long / when / where / for a
  *   phone number or email, and the draft has nothing of that kind; or it asks yes or no, and
  *   the draft neither starts with "Yes"/"No" nor has a sentence stating either;
- * - focus_missing: the question's focus is not in the draft: a paraphrased concept ("maximum"
+ * - focus_missing: a question asking two things ("what … and how …", two questions, "X or
+ *   Y?") has a part the draft says nothing of; or the question's focus is not in the draft: a paraphrased concept ("maximum"
  *   is also "not more than", "up to") or its most specific word, the question term fewest
  *   evidence sentences share, when the cited passages have it and the draft does not (the right
  *   passage, the wrong sentence);
@@ -147,6 +149,13 @@ export class LexicalJudge implements Judge {
           "the question asks yes or no, and the draft neither affirms nor denies it",
         );
       }
+      const part = unansweredPart(question, answerTerms, formStems);
+      if (part) {
+        flag(
+          "focus_missing",
+          `the question asks more than one thing, and the draft does not answer "${part}"`,
+        );
+      }
       const focus = focusMiss(
         question,
         answerTerms,
@@ -155,7 +164,7 @@ export class LexicalJudge implements Judge {
         formStems,
         answerText,
       );
-      if (focus) flag("focus_missing", focus);
+      if (focus && !part) flag("focus_missing", focus);
     }
     const { unknown, rarest } = await this.subjectWords(question, formStems);
     // A cited passage holding the word is the right passage: the wrong-sentence check above
@@ -284,6 +293,29 @@ function focusMiss(
   const wordOf = new Map(contentWords(question).map((w) => [stem(w), w] as const));
   const word = rarest.map((r) => `"${wordOf.get(r.term) ?? r.term}"`).join(" or ");
   return `the cited passage mentions ${word}, the most specific word of the question, but the quoted sentence does not: it may be the right passage but the wrong sentence`;
+}
+
+/**
+ * The part of a question asking several things (src/text/answer-shape.ts, askedParts) that the
+ * draft says nothing about: none of the words only that part uses. Null when each part is met.
+ */
+function unansweredPart(
+  question: string,
+  answerTerms: Set<string>,
+  formStems: Set<string>,
+): string | null {
+  const parts = askedParts(question);
+  const termsOf = parts.map(
+    (p) => new Set([...termSet(p.replace(WH_PHRASE, " "))].filter((t) => !formStems.has(t))),
+  );
+  for (let i = 0; i < parts.length; i++) {
+    const own = [...termsOf[i]!].filter(
+      (t) => !isCommonVerb(t) && termsOf.every((other, j) => j === i || !other.has(t)),
+    );
+    if (own.length > 0 && !own.some((t) => mentions(answerTerms, t)))
+      return parts[i]!.trim().replace(/\?$/, "");
+  }
+  return null;
 }
 
 /**
