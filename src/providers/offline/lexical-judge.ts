@@ -149,7 +149,7 @@ export class LexicalJudge implements Judge {
           "the question asks yes or no, and the draft neither affirms nor denies it",
         );
       }
-      const part = unansweredPart(question, answerTerms, formStems);
+      const part = unansweredPart(question, answerTerms, answerText, formStems);
       if (part) {
         flag(
           "focus_missing",
@@ -297,11 +297,13 @@ function focusMiss(
 
 /**
  * The part of a question asking several things (src/text/answer-shape.ts, askedParts) that the
- * draft says nothing about: none of the words only that part uses. Null when each part is met.
+ * draft says nothing about: none of the words only that part uses, or, for a part worded only by
+ * its form ("how long does it take"), nothing of the kind it asks for. Null when each is met.
  */
 function unansweredPart(
   question: string,
   answerTerms: Set<string>,
+  answerText: string,
   formStems: Set<string>,
 ): string | null {
   const parts = askedParts(question);
@@ -312,8 +314,13 @@ function unansweredPart(
     const own = [...termsOf[i]!].filter(
       (t) => !isCommonVerb(t) && termsOf.every((other, j) => j === i || !other.has(t)),
     );
-    if (own.length > 0 && !own.some((t) => mentions(answerTerms, t)))
-      return parts[i]!.trim().replace(/\?$/, "");
+    // A part worded only by its form ("how long does it take") asks for its kind of answer.
+    const type = own.length === 0 ? expectedAnswerType(parts[i]!) : null;
+    const unanswered =
+      own.length > 0
+        ? !own.some((t) => mentions(answerTerms, t))
+        : type !== null && !hasAnswerType(answerText, type, parts[i]);
+    if (unanswered) return parts[i]!.trim().replace(/\?$/, "");
   }
   return null;
 }
