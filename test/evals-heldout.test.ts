@@ -30,14 +30,11 @@ afterAll(async () => {
 async function measure(dataset: string, kbDirs?: string[]) {
   const environment = await openEvalEnvironment({ env: parseEnv({}), kbDirs });
   environments.push(environment);
-  const run = await runEvals(
-    {
-      cases: await loadDataset(dataset),
-      context: environment.context,
-      thresholds: { retrieval: 0.5, judge: 0.6 },
-    },
-    SET_TIMEOUT_MS,
-  );
+  const run = await runEvals({
+    cases: await loadDataset(dataset),
+    context: environment.context,
+    thresholds: { retrieval: 0.5, judge: 0.6 },
+  });
   expect(run.failures).toEqual([]);
   const summary = summarizeRun(run, dataset);
   // Questions a human would let through unreviewed that the graph sent to a reviewer.
