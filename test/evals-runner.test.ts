@@ -73,10 +73,11 @@ describe("eval runner (offline graph, gates recorded, not waited on)", () => {
     expect(paused.retrieval_score).toBeLessThan(0.5);
     expect(paused.judge).not.toBeNull(); // approved, so the draft was written and judged anyway
     expect(paused.quality?.method).toBe("token_f1");
-    // The judge flags that draft too (the knowledge base never says "match"), so after the
-    // retrieval approval it paused again for the answer, which the runner approved.
+    // The judge scores that draft under its threshold too (the draft says "purchase", the
+    // question "buying"), so after the retrieval approval it paused again for the answer, which
+    // the runner approved.
     expect(paused).toMatchObject({ reviews: ["retrieval", "answer"], provenance: "approved" });
-    expect(paused.judge?.flags).toContain("unknown_subject");
+    expect(paused.judge!.score).toBeLessThan(0.6);
 
     const refused = byId.get("adv-injection-ignore-previous")!;
     expect(refused).toMatchObject({

@@ -15,6 +15,11 @@ const STOP_WORDS = new Set(
   ).split(" "),
 );
 
+/** Whether a lower-cased word is one of the stop words the term analysis drops. */
+export function isStopWord(word: string): boolean {
+  return STOP_WORDS.has(word);
+}
+
 export function stem(word: string): string {
   if (word.length <= 3) return word;
   for (const [suffix, replacement] of [
@@ -39,9 +44,10 @@ function dropFinalE(word: string): string {
 
 /** Content words of a text, in order, with repeats, lower-cased but not stemmed. */
 export function contentWords(text: string): string[] {
-  const words = text.toLowerCase().match(/[a-z0-9]+(?:[.'][a-z0-9]+)*/g) ?? [];
+  // Any script's letters: "café" is one word, not "caf".
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+(?:[.'’][\p{L}\p{N}]+)*/gu) ?? [];
   return words
-    .map((w) => w.replace(/'s$/, "").replace(/'/g, ""))
+    .map((w) => w.replace(/['’]s$/, "").replace(/['’]/g, ""))
     .filter((w) => w.length > 1 && !STOP_WORDS.has(w));
 }
 

@@ -3,8 +3,11 @@ import {
   focusConcepts,
   hasAnswerType,
   notAStatement,
+  sectionHeadingOf,
+  statedPolarity,
   statesConcept,
   withoutPersonalData,
+  yesNoClause,
 } from "../../text/answer-shape.js";
 import { contentWords, sentences, stem, termSet } from "../../text/terms.js";
 import type { Citation, Draft, GenerateInput, Generator } from "../types.js";
@@ -17,12 +20,22 @@ export const NO_ANSWER_TEXT = "The knowledge base does not contain an answer to 
 interface Candidate {
   sentence: string;
   passageIndex: number;
-  /** The terms that count for the question: a joined list counts only its lead-in's. */
+  /**
+   * The terms that count for the question: a joined list counts only its lead-in's; with those
+   * of the section heading the sentence sits under.
+   */
   terms: Set<string>;
 }
 
 /** A further sentence must add at least this share of the first one's gain. */
 const FURTHER_SENTENCE_GAIN = 0.6;
+
+/**
+ * Questions asking in which cases to act, or what to do: the answer is every case the passage
+ * lists ("contact a doctor if it lasts 3 days", "… if it reaches 39.4 °C"), not the first one.
+ */
+const ALL_CASES =
+  /\bwhen (?:should|must) \w+|\bwhat (?:should|must|do|can) (?:i|we|you|they) do\b|\bwhat now\b|\bin (?:which|what) cases\b/i;
 
 /**
  * Offline, deterministic generation: quotes the evidence sentences that best cover the question
@@ -31,13 +44,15 @@ const FURTHER_SENTENCE_GAIN = 0.6;
  * a term's weight is its rarity among the evidence sentences (ln(1 + S / df)), so "Sunday"
  * decides between two sentences that both mention "store" and "hours". On top of the terms:
  * - headings, titles and page boilerplate are never quoted; a list's lead-in ("… include:") is
- *   quoted with its list;
+ *   quoted with its list; a sentence counts the words of its section heading as its own;
  * - the question's focus counts twice the heaviest term however the evidence words it:
  *   "maximum" is met by "not more than 4,000 mg" or "up to 20" (src/text/answer-shape.ts);
  * - a sentence holding the kind of thing asked for (a number for "how many", a time for "when",
  *   a phone number …) gains as much as the question's heaviest term;
  * - a further sentence must add two new question terms and most of the first one's gain, so a
- *   short question gets the one sentence that answers it.
+ *   short question gets the one sentence that answers it;
+ * - a yes/no question's draft starts with "Yes." or "No." when the first sentence states which
+ *   (src/text/answer-shape.ts, statedPolarity); otherwise it has no lead and the judge flags it.
  * The prompt template's directives (src/prompts/template.ts) set the most sentences quoted
  * (offline.max_sentences, default 3) and whether markers follow them (offline.citations).
  */
@@ -60,7 +75,8 @@ export class ExtractiveGenerator implements Generator {
       quotableSentences(passage.text).map(({ sentence, lead }) => ({
         sentence,
         passageIndex,
-        terms: termSet(lead),
+        // A sentence is also about its section's heading ("## Lost property").
+        terms: termSet(`${lead} ${sectionHeadingOf(passage.text, lead) ?? ""}`),
       })),
     );
     const df = new Map<string, number>();
@@ -76,12 +92,15 @@ export class ExtractiveGenerator implements Generator {
         if (says(candidate.sentence) && !already(says)) gain += 2 * heaviest;
       }
       if (answerType) {
-        const has = (s: string) => hasAnswerType(s, answerType);
+        const has = (s: string) => hasAnswerType(s, answerType, input.question);
         if (has(candidate.sentence) && !already(has)) gain += heaviest;
       }
       return gain;
     };
     let firstGain = 0;
+    let firstTerms = 0;
+    const allCases = ALL_CASES.test(input.question);
+    const questionTermsOf = (c: Candidate) => [...c.terms].filter((t) => wanted.has(t)).length;
     const picked: Candidate[] = [];
     const covered = new Set<string>();
     while (picked.length < maxSentences) {
@@ -99,15 +118,30 @@ export class ExtractiveGenerator implements Generator {
         }
         // Only sentences about the question earn the shape bonus.
         if (added > 0) gain += shapeGain(candidate, picked);
-        // After the first pick, a sentence must add two new question terms and most of the gain.
-        if (picked.length > 0 && (added < 2 || gain < FURTHER_SENTENCE_GAIN * firstGain)) continue;
+        // After the first pick, a sentence must add two new question terms and most of the gain,
+        // or, for a question after every case, be a parallel case from the same passage: all but
+        // one of the first sentence's question terms.
+        const parallel =
+          allCases &&
+          candidate.passageIndex === picked[0]?.passageIndex &&
+          questionTermsOf(candidate) >= Math.max(2, firstTerms - 1);
+        if (parallel && gain === 0) gain = 1e-6;
+        if (
+          picked.length > 0 &&
+          !parallel &&
+          (added < 2 || gain < FURTHER_SENTENCE_GAIN * firstGain)
+        )
+          continue;
         if (gain > bestGain + 1e-9) {
           best = candidate;
           bestGain = gain;
         }
       }
       if (!best) break;
-      if (picked.length === 0) firstGain = bestGain;
+      if (picked.length === 0) {
+        firstGain = bestGain;
+        firstTerms = questionTermsOf(best);
+      }
       picked.push(best);
       for (const t of best.terms) if (wanted.has(t)) covered.add(t);
     }
@@ -128,11 +162,15 @@ export class ExtractiveGenerator implements Generator {
       }
       return citation.marker;
     };
+    // A yes/no question gets its "Yes." or "No." first when the quoted sentence states it.
+    const clause = yesNoClause(input.question);
+    const polarity = clause && statedPolarity(clause, picked[0]!.sentence);
+    const lead = polarity ? `${polarity === "yes" ? "Yes." : "No."} ` : "";
     if (input.prompt?.citations === false) {
-      const text = picked.map((c) => c.sentence).join(" ");
+      const text = lead + picked.map((c) => c.sentence).join(" ");
       return Promise.resolve({ text, citations: [], provider: this.provider });
     }
-    const text = picked.map((c) => `${c.sentence} [${markerOf(c.passageIndex)}]`).join(" ");
+    const text = lead + picked.map((c) => `${c.sentence} [${markerOf(c.passageIndex)}]`).join(" ");
     return Promise.resolve({ text, citations, provider: this.provider });
   }
 }

@@ -1,21 +1,26 @@
 import {
+  type AnswerType,
   answerTypeWords,
+  askedParts,
   expectedAnswerType,
   focusConcepts,
   hasAnswerType,
+  leadsWithYesOrNo,
+  namesAnswerType,
   notAStatement,
+  sectionHeadingOf,
+  statedPolarity,
   statesConcept,
   WH_PHRASE,
   withoutPersonalData,
+  yesNoClause,
 } from "../../text/answer-shape.js";
+import { isCommonVerb, subjectWordsOf, wordVariants } from "../../text/question-subject.js";
 import { contentWords, coverage, sentences, stem, termSet } from "../../text/terms.js";
 import type { JudgeFlag, JudgeInput, Judge, Judgment } from "../types.js";
 import type { CorpusVocabulary } from "./corpus-vocabulary.js";
 
 const MARKER = /\[(\d+)\]/g;
-
-/** Question words this short, or numbers, say little about the subject. */
-const MIN_SUBJECT_WORD = 3;
 
 /**
  * A draft covering this share of the question's subject terms has likely paraphrased the one it
@@ -38,8 +43,10 @@ const PASSAGE_FOCUS_CHECK_UNDER_COVERAGE = 0.5;
  * - heading_quoted: a sentence of the draft is a heading, a title, boilerplate or a list's
  *   lead-in without the list;
  * - answer_type_missing: the question asks who / how many / how long / when / where / for a
- *   phone number or email, and the draft has nothing of that kind;
- * - focus_missing: the question's focus is not in the draft: a paraphrased concept ("maximum"
+ *   phone number or email, and the draft has nothing of that kind; or it asks yes or no, and
+ *   the draft neither starts with "Yes"/"No" nor has a sentence stating either;
+ * - focus_missing: a question asking two things ("what … and how …", two questions, "X or
+ *   Y?") has a part the draft says nothing of; or the question's focus is not in the draft: a paraphrased concept ("maximum"
  *   is also "not more than", "up to") or its most specific word, the question term fewest
  *   evidence sentences share, when the cited passages have it and the draft does not (the right
  *   passage, the wrong sentence);
@@ -69,9 +76,12 @@ export class LexicalJudge implements Judge {
 
     const draftSentences = sentences(draft.text);
     const cited = new Set<string>();
+    // The section headings the quoted sentences sit under: their context ("## Lost property").
+    const headings: string[] = [];
     const perSentence = draftSentences.map((sentence) => {
       const markers = [...sentence.matchAll(MARKER)].map((m) => Number(m[1]));
-      const own = termSet(sentence.replace(MARKER, " "));
+      // A lead "Yes." or "No." is supported by the sentence it leads.
+      const own = termSet(sentence.replace(MARKER, " ").replace(/^\s*(?:yes|no)\b[.,!]?/i, " "));
       const support = new Set<string>();
       for (const marker of markers) {
         const chunkId = byMarker.get(marker);
@@ -82,6 +92,9 @@ export class LexicalJudge implements Judge {
         }
         cited.add(chunkId!);
         for (const t of terms) support.add(t);
+        const passage = evidence.find((p) => p.chunk_id === chunkId);
+        const heading = passage && sectionHeadingOf(passage.text, sentence);
+        if (heading) headings.push(heading);
       }
       return own.size === 0 ? 1 : coverage(own, support);
     });
@@ -91,16 +104,21 @@ export class LexicalJudge implements Judge {
     if (perSentence.some((s) => s < 0.5)) flags.add("unsupported_claims");
 
     const answerText = draft.text.replace(MARKER, " ");
-    const questionTerms = termSet(question);
-    const answerTerms = termSet(answerText);
+    // The asker's own email or phone number is not something the answer should mention.
+    const questionTerms = termSet(withoutPersonalData(question));
+    // A quoted sentence says what its section heading says it is about.
+    const answerTerms = termSet([answerText, ...headings].join(" "));
+    const type = expectedAnswerType(question);
     const covered = [...questionTerms].filter((t) => answerTerms.has(t));
     const missing = [...questionTerms].filter((t) => !answerTerms.has(t));
     const cov = coverage(questionTerms, answerTerms);
     if (questionTerms.size > 0 && cov === 0) flags.add("off_topic");
-    // For the focus checks: the question's subject terms (not its wh-phrase or a paraphrased
-    // concept), met by any form of the word ("withdraw" by "withdrawals").
+    // For the focus checks: the question's subject terms (not its wh-phrase, a paraphrased
+    // concept or the words naming the answer's kind), met by any form of the word ("withdraw" by
+    // "withdrawals").
+    const formStems = formStemsOf(question, type);
     const subjectTerms = [...termSet(question.replace(WH_PHRASE, " "))].filter(
-      (t) => !conceptStemsOf(question).has(t),
+      (t) => !formStems.has(t),
     );
     const subjectCoverage = subjectTerms.length
       ? subjectTerms.filter((t) => mentions(answerTerms, t)).length / subjectTerms.length
@@ -116,28 +134,53 @@ export class LexicalJudge implements Judge {
           );
         }
       }
-      const type = expectedAnswerType(question);
-      if (type && !hasAnswerType(answerText, type)) {
+      if (type && !hasAnswerType(answerText, type, question)) {
         flag(
           "answer_type_missing",
           `the question asks for ${answerTypeWords[type]}, and the draft gives none`,
         );
       }
+      const clause = yesNoClause(question);
+      if (
+        clause &&
+        !leadsWithYesOrNo(answerText) &&
+        !draftSentences.some((s) => statedPolarity(clause, s.replace(MARKER, " ")) !== null)
+      ) {
+        flag(
+          "answer_type_missing",
+          "the question asks yes or no, and the draft neither affirms nor denies it",
+        );
+      }
+      const part = unansweredPart(question, answerTerms, answerText, formStems);
+      if (part) {
+        flag(
+          "focus_missing",
+          `the question asks more than one thing, and the draft does not answer "${part}"`,
+        );
+      }
       const focus = focusMiss(
         question,
-        answerText,
+        answerTerms,
         evidence.filter((p) => cited.has(p.chunk_id)),
         subjectCoverage,
+        formStems,
+        answerText,
       );
-      if (focus) flag("focus_missing", focus);
+      if (focus && !part) flag("focus_missing", focus);
     }
-    const { unknown, rarest } = await this.subjectWords(question);
+    const { unknown, rarest } = await this.subjectWords(question, formStems);
+    // A cited passage holding the word is the right passage: the wrong-sentence check above
+    // judges it; this one is for a draft quoting a passage without the question's focus.
+    const citedTerms = [...cited].map((id) => passageTerms.get(id)!);
+    const said = (terms: Set<string>) =>
+      rarest !== null && wordVariants(rarest).some((v) => mentions(terms, stem(v)));
     if (
       draft.citations.length > 0 &&
       !flags.has("focus_missing") &&
       subjectCoverage < FOCUS_CHECK_UNDER_COVERAGE &&
       rarest !== null &&
-      !mentions(answerTerms, stem(rarest))
+      !said(answerTerms) &&
+      !citedTerms.some(said)
     ) {
       flag(
         "focus_missing",
@@ -177,28 +220,43 @@ export class LexicalJudge implements Judge {
   }
 
   /**
-   * Question words of some length that no chunk of the knowledge base contains, and the known
-   * word fewest chunks contain (the question's most specific word; null without a vocabulary).
+   * The question's subject words (src/text/question-subject.ts) that no chunk of the knowledge
+   * base contains in any spelling, and the known content word fewest chunks contain (the
+   * question's most specific word; null without a vocabulary). Everyday verbs ("give", "take")
+   * and the words of the form (the wh-phrase, a paraphrased concept, "email address") are never
+   * the most specific word: the answer words them its own way.
    */
   private async subjectWords(
     question: string,
+    formStems: Set<string>,
   ): Promise<{ unknown: string[]; rarest: string | null }> {
     if (!this.vocabulary) return { unknown: [], rarest: null };
-    const words = contentWords(withoutPersonalData(question).replace(WH_PHRASE, " ")).filter(
-      (w) => w.length >= MIN_SUBJECT_WORD && !/^\d+$/.test(w),
+    const asked = withoutPersonalData(question).replace(WH_PHRASE, " ");
+    const words = [...new Set(contentWords(asked))].filter(
+      (w) => w.length >= 3 && !/^\d+$/.test(w),
     );
-    const frequency = await this.vocabulary.chunkFrequency(words);
-    const unique = [...new Set(words)];
-    const concepts = conceptStemsOf(question);
+    const subjects = [...new Set(subjectWordsOf(asked))];
+    const all = [...new Set([...words, ...subjects])];
+    const frequency = await this.vocabulary.chunkFrequency(all.flatMap(wordVariants));
+    // A word's count is its most used spelling's; undefined when the parser keeps none of them.
+    const chunksOf = (w: string): number | undefined => {
+      const counts = wordVariants(w).flatMap((v) => frequency.get(v) ?? []);
+      return counts.length ? Math.max(...counts) : undefined;
+    };
     let rarest: string | null = null;
-    for (const w of unique) {
-      // Adverbs ("quickly", "daily") say how, not what, and a concept ("maximum") has its own
-      // check: the answer words both its own way.
-      if (w.endsWith("ly") || concepts.has(stem(w))) continue;
-      const df = frequency.get(w);
-      if (df && (rarest === null || df < frequency.get(rarest)!)) rarest = w;
+    let rarestChunks = Infinity;
+    for (const w of words) {
+      if (w.endsWith("ly") || formStems.has(stem(w)) || isCommonVerb(w)) continue;
+      const df = chunksOf(w);
+      if (df && df < rarestChunks) {
+        rarest = w;
+        rarestChunks = df;
+      }
     }
-    return { unknown: unique.filter((w) => frequency.get(w) === 0), rarest };
+    // A word naming the answer's kind or a paraphrased concept ("email address", "longest") is
+    // worded the knowledge base's own way ("feedback@…", "up to"): not a missing subject.
+    const unknown = subjects.filter((w) => chunksOf(w) === 0 && !formStems.has(stem(w)));
+    return { unknown, rarest };
   }
 }
 
@@ -210,9 +268,11 @@ export class LexicalJudge implements Judge {
  */
 function focusMiss(
   question: string,
-  answerText: string,
+  answerTerms: Set<string>,
   citedPassages: { text: string }[],
   questionCoverage: number,
+  formStems: Set<string>,
+  answerText: string,
 ): string | null {
   for (const concept of focusConcepts(question)) {
     if (!statesConcept(answerText, concept)) {
@@ -222,8 +282,6 @@ function focusMiss(
   if (questionCoverage >= FOCUS_CHECK_UNDER_COVERAGE) return null;
   if (questionCoverage >= PASSAGE_FOCUS_CHECK_UNDER_COVERAGE) return null;
   const passageSentences = citedPassages.flatMap((p) => sentences(p.text).map((s) => termSet(s)));
-  const answerTerms = termSet(answerText);
-  const conceptStems = conceptStemsOf(question);
   // Adverbs ("daily", "quickly") say how, not what: the answer words them its own way.
   const adverbs = new Set(
     contentWords(question)
@@ -232,7 +290,7 @@ function focusMiss(
   );
   let rarest: { term: string; df: number }[] = [];
   for (const term of termSet(question.replace(WH_PHRASE, " "))) {
-    if (conceptStems.has(term) || adverbs.has(term)) continue;
+    if (formStems.has(term) || adverbs.has(term) || isCommonVerb(term)) continue;
     const df = passageSentences.filter((s) => mentions(s, term)).length;
     if (df === 0) continue;
     if (rarest.length === 0 || df < rarest[0]!.df) rarest = [{ term, df }];
@@ -244,12 +302,45 @@ function focusMiss(
   return `the cited passage mentions ${word}, the most specific word of the question, but the quoted sentence does not: it may be the right passage but the wrong sentence`;
 }
 
-/** The stems of the question's words that name a paraphrased concept ("maximum"). */
-function conceptStemsOf(question: string): Set<string> {
+/**
+ * The part of a question asking several things (src/text/answer-shape.ts, askedParts) that the
+ * draft says nothing about: none of the words only that part uses, or, for a part worded only by
+ * its form ("how long does it take"), nothing of the kind it asks for. Null when each is met.
+ */
+function unansweredPart(
+  question: string,
+  answerTerms: Set<string>,
+  answerText: string,
+  formStems: Set<string>,
+): string | null {
+  const parts = askedParts(question);
+  const termsOf = parts.map(
+    (p) => new Set([...termSet(p.replace(WH_PHRASE, " "))].filter((t) => !formStems.has(t))),
+  );
+  for (let i = 0; i < parts.length; i++) {
+    const own = [...termsOf[i]!].filter(
+      (t) => !isCommonVerb(t) && termsOf.every((other, j) => j === i || !other.has(t)),
+    );
+    // A part worded only by its form ("how long does it take") asks for its kind of answer.
+    const type = own.length === 0 ? expectedAnswerType(parts[i]!) : null;
+    const unanswered =
+      own.length > 0
+        ? !own.some((t) => mentions(answerTerms, t))
+        : type !== null && !hasAnswerType(answerText, type, parts[i]);
+    if (unanswered) return parts[i]!.trim().replace(/\?$/, "");
+  }
+  return null;
+}
+
+/**
+ * The stems of the question's words about the answer's form, not its subject: those naming a
+ * paraphrased concept ("maximum") or the kind of answer ("email address").
+ */
+function formStemsOf(question: string, type: AnswerType | null): Set<string> {
   const concepts = focusConcepts(question);
   return new Set(
     contentWords(question)
-      .filter((w) => concepts.some((c) => c.question.test(w)))
+      .filter((w) => concepts.some((c) => c.question.test(w)) || namesAnswerType(w, type))
       .map(stem),
   );
 }
