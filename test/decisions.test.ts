@@ -46,6 +46,18 @@ describe.each(testDatabases)("graph routes and decisions over HTTP ($name)", (ki
         allow_ignore: true,
       });
       expect(review.interrupt.description).toContain(review.reason);
+      // Stored once: the row keeps the card, the API makes the rest of the payload from it, and
+      // it is the interrupt the graph raised (the checkpoint's, as Agent Inbox reads it).
+      const stored = await h.db.pool.query<{ interrupt: Record<string, unknown> }>(
+        "SELECT interrupt FROM reviews WHERE review_id = $1",
+        [review.review_id],
+      );
+      expect(Object.keys(stored.rows[0]!.interrupt)).toEqual(["card"]);
+      const state = await h.runtime.graph.getState({
+        configurable: { thread_id: thread.thread_id },
+      });
+      const raised = state.tasks.flatMap((t) => t.interrupts.map((i) => i.value as unknown));
+      expect(raised).toEqual([review.interrupt]);
       expect(review.trigger).toMatchObject({ stage: "retrieval", retrieval_threshold: 0.5 });
       expect(review.card.draft).toBeNull();
     });

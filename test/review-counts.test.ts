@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, Queryable } from "../src/db/database.js";
 import { migrate } from "../src/db/migrate.js";
 import { migrateBefore } from "./support/migrations.js";
 import type { Decision, DecisionType } from "../src/graph/decision.js";
-import type { ReviewTrigger } from "../src/graph/review-card.js";
+import type { ReviewCard, ReviewTrigger } from "../src/graph/review-card.js";
 import type { Provenance } from "../src/graph/state.js";
 import { reviewCounts } from "../src/repositories/review-counts.js";
 import {
@@ -85,19 +84,11 @@ async function expectCountsExact(db: Queryable, when: string): Promise<void> {
 }
 
 const TRIGGER = { stage: "answer", reasons: ["r"] } as unknown as ReviewTrigger;
-const INTERRUPT = {
-  action_request: { action: "review", args: {} },
-  config: {},
-  description: "d",
-} as unknown as HumanInterrupt;
-const INTERRUPTS = [
-  INTERRUPT,
-  { ...INTERRUPT, card: { stage: "retrieval", retrieval: { passages: [] } } },
-  {
-    ...INTERRUPT,
-    card: { stage: "answer", risk_tier: "high", policy: [{ rule: "x", tier: "high" }] },
-  },
-] as unknown as HumanInterrupt[];
+const CARDS = [
+  {},
+  { stage: "retrieval", retrieval: { passages: [] } },
+  { stage: "answer", risk_tier: "high", policy: [{ rule: "x", tier: "high" }] },
+] as unknown as ReviewCard[];
 const DECISIONS: Record<DecisionType, Decision> = {
   approve: { type: "approve", reasons: [] },
   edit: { type: "edit", answer: "a", reasons: [] },
@@ -163,7 +154,7 @@ describe.each(testDatabases)("review counts kept by triggers ($name)", (kind) =>
             reason: "r",
             trigger: TRIGGER,
             // Cards of three reasons, so the per-reason counts (0017) have groups to keep apart.
-            interrupt: pick(INTERRUPTS),
+            card: pick(CARDS),
             approvals_required: 1,
             escalate_after_minutes: 60,
             fallback_after_minutes: 120,

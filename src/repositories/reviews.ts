@@ -1,7 +1,12 @@
 import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type { Queryable } from "../db/database.js";
 import type { Decision, DecisionType, ReviewStage } from "../graph/decision.js";
-import { cardOfInterrupt, type ReviewCard, type ReviewTrigger } from "../graph/review-card.js";
+import {
+  cardOfInterrupt,
+  toHumanInterrupt,
+  type ReviewCard,
+  type ReviewTrigger,
+} from "../graph/review-card.js";
 import type { ThreadRow } from "./threads.js";
 
 export const reviewStatuses = ["pending", "decided"] as const;
@@ -19,7 +24,11 @@ export interface ReviewRow {
   /** Why it paused, as a key items with the same cause share (migration 0017 derives it). */
   reason_key: string;
   trigger: ReviewTrigger;
-  interrupt: HumanInterrupt;
+  /**
+   * What the review was raised with: `{card}` (the rest of the Agent Inbox payload is made from
+   * the card, and the checkpoint holds it whole), or the whole HumanInterrupt (rows stored before).
+   */
+  interrupt: StoredInterrupt;
   decision: Decision | null;
   decision_type: DecisionType | null;
   decided_by: string | null;
@@ -35,9 +44,17 @@ export interface ReviewRow {
   approvals_required: number;
 }
 
+export type StoredInterrupt = HumanInterrupt | { card: ReviewCard };
+
 /** The review's card, from the interrupt as stored (in either shape: see `cardOfInterrupt`). */
 export function cardOf(review: Pick<ReviewRow, "interrupt">): ReviewCard {
   return cardOfInterrupt(review.interrupt);
+}
+
+/** The Agent Inbox HumanInterrupt the graph raised: as stored, or made again from the card. */
+export function interruptOf(review: Pick<ReviewRow, "interrupt">): HumanInterrupt {
+  const stored = review.interrupt;
+  return "description" in stored ? stored : toHumanInterrupt(cardOf(review));
 }
 
 /** Inserts the review for an interrupt unless it exists; returns it only when newly created. */
@@ -52,9 +69,13 @@ export async function insertReviewOnce(
     | "risk_tier"
     | "reason"
     | "trigger"
-    | "interrupt"
     | "approvals_required"
-  > & { escalate_after_minutes: number; fallback_after_minutes: number },
+  > & {
+    /** The interrupt's card: all of it that is stored (the checkpoint keeps the interrupt whole). */
+    card: ReviewCard;
+    escalate_after_minutes: number;
+    fallback_after_minutes: number;
+  },
 ): Promise<ReviewRow | undefined> {
   const { rows } = await db.query<ReviewRow>(
     `INSERT INTO reviews (thread_id, interrupt_id, stage, priority, risk_tier, reason, trigger, interrupt,
@@ -70,7 +91,7 @@ export async function insertReviewOnce(
       review.risk_tier,
       review.reason,
       review.trigger,
-      review.interrupt,
+      { card: review.card },
       review.approvals_required,
       review.escalate_after_minutes,
       review.fallback_after_minutes,

@@ -347,7 +347,7 @@ async function recordOutcome(
           risk_tier: card.risk_tier,
           reason: card.reason,
           trigger: triggerOf(card),
-          interrupt: value,
+          card,
         });
         if (created) {
           await appendReviewEvent(tx, {

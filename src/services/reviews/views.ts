@@ -1,8 +1,14 @@
 import { createHash } from "node:crypto";
+import type { HumanInterrupt } from "@langchain/langgraph/prebuilt";
 import type { Decision, DecisionType, ReviewStage } from "../../graph/decision.js";
 import type { ReviewCard } from "../../graph/review-card.js";
 import type { VoteRow } from "../../repositories/review-votes.js";
-import { cardOf, type ReviewRow, type ReviewStatus } from "../../repositories/reviews.js";
+import {
+  cardOf,
+  interruptOf,
+  type ReviewRow,
+  type ReviewStatus,
+} from "../../repositories/reviews.js";
 
 /** A review as the queue lists it. */
 export interface ReviewListItem {
@@ -33,7 +39,7 @@ export interface ReviewView extends ReviewListItem {
   trigger: ReviewRow["trigger"];
   card: ReviewCard;
   /** The Agent Inbox HumanInterrupt as raised by the graph. */
-  interrupt: ReviewRow["interrupt"];
+  interrupt: HumanInterrupt;
   decision: Decision | null;
   decided_by: string | null;
   approvals: {
@@ -101,7 +107,7 @@ export function toView(row: ReviewRow, votes: VoteRow[], now: Date): ReviewView 
     version: versionOf(row, votes),
     trigger: row.trigger,
     card: cardOf(row),
-    interrupt: row.interrupt,
+    interrupt: interruptOf(row),
     decision: row.decision,
     decided_by: row.decided_by,
     approvals: {
